@@ -1,0 +1,3 @@
+from gpla.cli import main
+
+main()
