@@ -12,6 +12,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -33,7 +34,7 @@ class _RateColumn(ProgressColumn):
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[tuple[Progress, int]]:
+def progress_bar(description: str, total: int | None) -> Iterator[tuple[Progress, TaskID]]:
     """A progress bar with one task: ``with progress_bar("judging", n) as (bar, task): bar.advance(task, k)``."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),

@@ -34,22 +34,14 @@ for _name in _GROUPS:
 
 
 def main() -> None:
+    """Entry point: user errors (``GplaError``) print one line and exit 2, never a traceback.
+
+    Typer's standalone mode already turns usage errors into a message and an exit code.
+    """
     from gpla.errors import GplaError
 
     try:
-        app(standalone_mode=False)
+        app()
     except GplaError as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
         raise SystemExit(2) from None
-    except click_exceptions() as err:
-        err.show()
-        raise SystemExit(err.exit_code) from None
-    except typer.Abort:
-        typer.echo("Aborted.", err=True)
-        raise SystemExit(1) from None
-
-
-def click_exceptions() -> type[Exception]:
-    import click
-
-    return click.exceptions.ClickException

@@ -1,9 +1,276 @@
-"""`gpla` sub-commands: analysis."""
+"""`gpla` sub-commands: analysis (pca, alpha; cfa and compare-systems are added below by their owner).
+
+Each command is its own function; statistics are imported inside them so `gpla --help` stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
 import typer
+
+from gpla.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gpla.analysis.data import MissingPolicy
+    from gpla.analysis.pca import NFactors, PrincipalComponents
+    from gpla.analysis.rotation import Rotation
+
+_MISSING_HELP = (
+    "Missing values: 'raise' (refuse, say how many rows each policy keeps), 'listwise' (drop incomplete "
+    "rows) or 'pairwise' (each correlation from the rows where both columns are present)."
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the top-level app."""
+    app.command("pca")(pca_command)
+    app.command("alpha")(alpha_command)
+
+
+def _split(option: str | None) -> list[str]:
+    return [part.strip() for part in (option or "").split(",") if part.strip()]
+
+
+def _choice(value: str, options: tuple[str, ...], flag: str) -> Any:
+    if value not in options:
+        raise ConfigError(f"{flag} must be one of {', '.join(options)}; got {value!r}")
+    return value
+
+
+def _load(data: Path, columns: str | None) -> pd.DataFrame:
+    from gpla.analysis.data import read_csv_data
+
+    frame = read_csv_data(data)
+    wanted = _split(columns)
+    if wanted:
+        absent = [c for c in wanted if c not in frame.columns]
+        if absent:
+            raise DataError(
+                f"{data}: no column(s) {', '.join(absent)} (has {', '.join(map(str, frame.columns))})"
+            )
+        frame = frame[wanted]
+    return frame
+
+
+def _parse_factors(value: str) -> NFactors:
+    if value in ("auto", "kaiser"):
+        return cast("NFactors", value)
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(
+            f"--factors must be a number, 'auto' or 'kaiser', got {value!r}"
+        ) from None
+
+
+def pca_command(
+    data: Annotated[Path, typer.Option(help="CSV: rows = subjects, columns = variables.")],
+    out: Annotated[Path, typer.Option(help="Output folder (created).")],
+    factors: Annotated[
+        str,
+        typer.Option(
+            help="Number of factors, 'auto' (parallel analysis, 95th percentile) or 'kaiser'."
+        ),
+    ] = "auto",
+    rotation: Annotated[str, typer.Option(help="varimax, promax or none.")] = "varimax",
+    columns: Annotated[
+        str | None, typer.Option(help="Comma-separated columns to use (default all).")
+    ] = None,
+    missing: Annotated[str, typer.Option(help=_MISSING_HELP)] = "raise",
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune", help="Drop weak/cross-loading items one at a time; writes pruned.csv."
+        ),
+    ] = False,
+    min_loading: Annotated[
+        float, typer.Option(help="Pruning: smallest acceptable top |loading|.")
+    ] = 0.4,
+    cross_margin: Annotated[
+        float, typer.Option(help="Pruning: top two |loadings| closer than this cross-load.")
+    ] = 0.1,
+    n_iter: Annotated[int, typer.Option(help="Random data sets for parallel analysis.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of parallel analysis.")] = 0,
+) -> None:
+    """Principal components + rotation as psych::principal: loadings.csv, eigenvalues.csv, scree.png.
+
+    With --prune, loadings.csv is the final (pruned) solution; eigenvalues and scree plot are those of all items, on which the number of factors was decided.
+    """
+    from gpla.analysis.data import MISSING_POLICIES, validate_numeric
+    from gpla.analysis.pca import PrincipalComponents
+    from gpla.analysis.pruning import prune_items
+    from gpla.analysis.rotation import ROTATIONS
+
+    policy: MissingPolicy = _choice(missing, MISSING_POLICIES, "--missing")
+    rotate: Rotation = _choice(rotation, ROTATIONS, "--rotation")
+    n_factors = _parse_factors(factors)
+    # The missing-value policy is applied here once, so the full fit and every pruning refit see the same rows.
+    frame = validate_numeric(_load(data, columns), what=str(data), missing=policy, min_cols=2)
+    full = PrincipalComponents(
+        n_factors, rotate, n_iter=n_iter, random_state=seed, missing="pairwise"
+    ).fit(frame)
+    final, removed = full, None
+    if prune:
+        result = prune_items(
+            frame, full.n_factors_, min_loading, cross_margin, rotation=rotate, missing="pairwise"
+        )
+        final, removed = result.model, result.removed
+
+    out.mkdir(parents=True, exist_ok=True)
+    final.loadings_.to_csv(out / "loadings.csv")
+    eigen = full.eigenvalues_.to_frame()
+    if full.parallel_ is not None:
+        eigen["random_threshold"] = full.parallel_
+    eigen.to_csv(out / "eigenvalues.csv")
+    full.scree_plot(out / "scree.png")
+    if removed is not None:
+        removed.to_csv(out / "pruned.csv", index=False)
+    _print_pca(full, final, removed, factors, missing, len(frame), out)
+
+
+def _print_pca(
+    full: PrincipalComponents,
+    final: PrincipalComponents,
+    removed: pd.DataFrame | None,
+    factors: str,
+    missing: str,
+    n_rows: int,
+    out: Path,
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    rule = {"auto": "parallel analysis", "kaiser": "Kaiser (eigenvalue > 1)"}.get(factors, "fixed")
+    console.print(
+        f"[bold]{full.n_factors_} factors[/] ({rule}); {n_rows} rows, missing values: {missing}; "
+        f"{len(final.loadings_)} of {len(full.loadings_)} variables kept"
+    )
+    table = Table(title="Rotated loadings (|loading| ≥ 0.4 in bold)")
+    table.add_column("variable")
+    for name in final.loadings_.columns:
+        table.add_column(name, justify="right")
+    for variable, row in final.loadings_.iterrows():
+        table.add_row(
+            str(variable), *(f"[bold]{v:.3f}[/]" if abs(v) >= 0.4 else f"{v:.3f}" for v in row)
+        )
+    table.add_row(
+        "proportion var", *(f"{v:.3f}" for v in final.explained_variance_), end_section=True
+    )
+    console.print(table)
+    if removed is not None and len(removed):
+        console.print(f"pruned {len(removed)} item(s):")
+        for _, r in removed.iterrows():
+            console.print(f"  {r.step}. {r.variable}: {r.reason}")
+    console.print(
+        f"wrote {out}/loadings.csv, eigenvalues.csv, scree.png"
+        + (", pruned.csv" if removed is not None else "")
+    )
+
+
+def alpha_command(
+    data: Annotated[Path, typer.Option(help="CSV: rows = subjects, columns = items.")],
+    model: Annotated[
+        Path, typer.Option(help="lavaan model; each 'scale =~ item + item' line is one scale.")
+    ],
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write {scale: {alpha, ci_low, ci_high, n_items, ...}}."),
+    ] = None,
+    reverse: Annotated[
+        str | None, typer.Option(help="Comma-separated reverse-keyed items (recoded min+max−x).")
+    ] = None,
+    ci: Annotated[
+        str,
+        typer.Option(
+            help="95% CI reported: 'feldt' (analytic, psych's Feldt) or 'bootstrap' (percentile)."
+        ),
+    ] = "feldt",
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples (with --ci bootstrap).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    missing: Annotated[
+        str, typer.Option(help=_MISSING_HELP + " Applied once over all the model's items.")
+    ] = "raise",
+) -> None:
+    """Cronbach's alpha (raw and standardised) with a 95% CI for each scale of a lavaan model.
+
+    The CI is Feldt's analytic interval by default (psych::alpha's "Feldt" row); --ci bootstrap gives a seeded percentile bootstrap instead. The JSON and the table say which.
+    """
+    from gpla.analysis.data import MISSING_POLICIES, validate_numeric
+    from gpla.analysis.lavaan import measurement_scales, read_lavaan
+    from gpla.analysis.reliability import cronbach_alpha
+
+    policy: MissingPolicy = _choice(missing, MISSING_POLICIES, "--missing")
+    method = _choice(ci, ("feldt", "bootstrap"), "--ci")
+    scales = measurement_scales(read_lavaan(model), what=str(model))
+    frame = _load(data, None)
+    latent = set(scales)
+    items = list(
+        dict.fromkeys(i for members in scales.values() for i in members if i not in latent)
+    )
+    absent = [i for i in items if i not in frame.columns]
+    if absent:
+        raise DataError(f"{model} names item(s) {', '.join(absent)} that are not columns of {data}")
+    reversed_items = _split(reverse)
+    stray = [i for i in reversed_items if i not in items]
+    if stray:
+        raise ConfigError(f"--reverse: {', '.join(stray)} not an item of any scale in {model}")
+    frame = validate_numeric(frame[items], what=str(data), missing=policy, min_cols=1)
+
+    results = {}  # scale -> AlphaResult
+    for scale, members in scales.items():
+        observed = [i for i in members if i not in latent]
+        if len(observed) < len(members):
+            typer.echo(f"note: {scale} is measured by other factors; no alpha for it", err=True)
+            continue
+        results[scale] = cronbach_alpha(
+            frame[observed],
+            reverse=[i for i in reversed_items if i in observed],
+            ci=method,
+            n_boot=n_boot,
+            random_state=seed,
+            missing="pairwise",
+            what=f"scale {scale}",
+        )
+    report: dict[str, dict[str, Any]] = {
+        scale: {
+            "alpha": r.alpha,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "n_items": r.n_items,
+            "std_alpha": r.std_alpha,
+            "ci_method": r.ci_method,
+            "n_obs": r.n_obs,
+        }
+        for scale, r in results.items()
+    }
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    _print_alpha(report, ci)
+
+
+def _print_alpha(report: dict[str, dict[str, Any]], ci: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"Cronbach's alpha, 95% CI: {'Feldt (analytic)' if ci == 'feldt' else 'percentile bootstrap'}"
+    )
+    for column in ("scale", "items", "n", "alpha", "std alpha", "CI"):
+        table.add_column(column, justify="left" if column == "scale" else "right")
+    for scale, r in report.items():
+        table.add_row(
+            scale,
+            str(r["n_items"]),
+            str(r["n_obs"]),
+            f"{r['alpha']:.3f}",
+            f"{r['std_alpha']:.3f}",
+            f"{r['ci_low']:.3f} – {r['ci_high']:.3f}",
+        )
+    Console().print(table)

@@ -1,0 +1,68 @@
+"""Value Generator prompts: the values behind a perception, as short Title Case noun phrases.
+
+Two styles: a few-shot JSON prompt for chat/base LLMs, and Kaleido's seq2seq input (Sorensen et al.),
+whose beam-search outputs read ``Value: Honesty`` / ``Right: ...`` / ``Duty: ...``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gpla.agents.prompts.fewshot import fewshot_request
+from gpla.models.base import ChatRequest
+
+MAX_VALUES = 6
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "values": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 3},
+            "maxItems": MAX_VALUES,
+        }
+    },
+    "required": ["values"],
+    "additionalProperties": False,
+}
+
+INSTRUCTION = """\
+You name the human values behind a perception. A value is a broad, desirable goal that motivates \
+action, such as Honesty, Family Security or Freedom of Speech. Name every value the perception \
+expresses or relies on, most important first, each as a short noun phrase of one to four words in \
+Title Case. Answer with JSON only: {"values": ["...", "..."]}."""
+
+EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "Telling a friend the truth is right even when it hurts.",
+        {"values": ["Honesty", "Friendship", "Integrity"]},
+    ),
+    (
+        "Saving money before quitting a job is prudent.",
+        {"values": ["Financial Security", "Prudence", "Responsibility"]},
+    ),
+    (
+        "Everyone deserves to be treated with dignity regardless of their background.",
+        {"values": ["Equality", "Human Dignity", "Respect"]},
+    ),
+)
+
+
+def values_request(perception: str, max_tokens: int = 96) -> ChatRequest:
+    """The few-shot request for the values behind one perception."""
+    return fewshot_request(
+        INSTRUCTION,
+        [(f"Perception: {p}", a) for p, a in EXAMPLES],
+        f"Perception: {' '.join(perception.split())}",
+        json_schema=SCHEMA,
+        max_tokens=max_tokens,
+    )
+
+
+def kaleido_request(perception: str, max_tokens: int = 32) -> ChatRequest:
+    """Kaleido's generation input (a raw seq2seq prompt, no chat template)."""
+    return ChatRequest.completion(
+        f"[Generate]:\tSituation: {' '.join(perception.split())}",
+        temperature=0.0,
+        max_tokens=max_tokens,
+    )

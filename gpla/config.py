@@ -1,0 +1,259 @@
+"""Run configuration: a TOML file (or a packaged preset) → validated, typed objects.
+
+Every section is optional and every field has a default, so a config only says what differs from the
+quickstart. Unknown keys are errors (a typo must not silently fall back to a default). Validation
+errors become one ``ConfigError`` naming the key path, e.g. ``subjects.models[0]: ...``.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gpla.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PRESETS = ("quickstart", "paper")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelsConfig(_Section):
+    agent: str = "llamacpp:default"
+    """Default model of the four GPLA agents (M_P, M_G, M_E and the question designer)."""
+    parser: str | None = None
+    """PerceptionParser model (M_P); ``None`` = ``agent``."""
+    generator: str | None = None
+    """ValueGenerator model (M_G); ``None`` = ``agent``."""
+    evaluator: str | None = None
+    """ValueEvaluator model (M_E, GPV's ValueLlama role); ``None`` = ``agent``."""
+    designer: str | None = None
+    """QuestionDesigner model (Prompt 1); ``None`` = ``agent``."""
+    embedding: str = "st:default"
+    """Embedding model for lexicon deduplication and value → Schwartz mapping."""
+
+    def spec(self, role: Literal["parser", "generator", "evaluator", "designer"]) -> str:
+        return getattr(self, role) or self.agent
+
+
+class AgentsConfig(_Section):
+    """Generation limits of the agents; ``None`` keeps the agent's own default. Small limits keep
+    the offline quickstart fast on a CPU."""
+
+    parser_max_tokens: int | None = Field(default=None, gt=0)
+    generator_max_tokens: int | None = Field(default=None, gt=0)
+    designer_max_tokens: int | None = Field(default=None, gt=0)
+
+    def options(self, role: Literal["parser", "generator", "designer"]) -> dict[str, int]:
+        limit = getattr(self, f"{role}_max_tokens")
+        return {} if limit is None else {"max_tokens": limit}
+
+
+class CorpusSource(_Section):
+    spec: str
+    """A corpus spec understood by ``gpla.corpora`` (``valuebench``, ``csv:path.csv:text=answer``...)."""
+    expected_docs: int | None = Field(default=None, ge=0)
+    """Document count used by ``--dry-run`` when the source cannot be read here (user data elsewhere)."""
+
+
+class GeneratedCorpus(_Section):
+    """A corpus the subjects write themselves by answering seed questions (offline quickstart)."""
+
+    seed_questions: list[str] = Field(min_length=1)
+    profiles: list[int | str] = Field(default_factory=lambda: [1])
+    """Profiling prompts (ids or anchors of Table 7) the corpus writers are steered with."""
+    models: list[str] | None = None
+    """Corpus writers; ``None`` = the subjects' models."""
+    max_tokens: int = Field(default=96, gt=0)
+    temperature: float = Field(default=0.0, ge=0)
+
+
+class CorpusConfig(_Section):
+    sources: list[CorpusSource] = Field(default_factory=list)
+    generate: GeneratedCorpus | None = None
+    batch_size: int = Field(default=8, gt=0)
+    """Documents per checkpoint in the perception and value stages."""
+    perceptions: Literal["parser", "sentences", "whole"] = "parser"
+    """How documents become perceptions: the PerceptionParser (GPV), or without a model call each
+    sentence / each whole document (as the paper treats ValueBench responses, App. A.1)."""
+
+
+class LexiconConfig(_Section):
+    file: Path | None = None
+    """Use this lexicon (CSV/Parquet with a ``value`` column) instead of building one from the corpus."""
+    max_values: int | None = Field(default=None, gt=0)
+    """Keep at most this many values, most frequent first (the paper ends with 123)."""
+    min_frequency: int = Field(default=1, ge=1)
+    pin: list[str] = Field(default_factory=list)
+    """Values always kept."""
+    ban: list[str] = Field(default_factory=list)
+    """Values always dropped."""
+    dedup: dict[str, float] = Field(default_factory=dict)
+    """Threshold overrides passed to the lexicon layer's deduplication (names as it documents them)."""
+    expected_values: int | None = Field(default=None, gt=0)
+    """Lexicon size assumed by ``--dry-run`` before a lexicon exists (the paper's 123)."""
+
+
+class QuestionsConfig(_Section):
+    file: Path | None = None
+    """Use these questions (CSV/Parquet with ``value, question``) instead of designing them (Prompt 1)."""
+    batch_size: int = Field(default=16, gt=0)
+
+
+class CustomProfile(_Section):
+    name: str
+    system_prompt: str
+
+
+class SubjectsConfig(_Section):
+    models: list[str] = Field(default_factory=lambda: ["llamacpp:default"], min_length=1)
+    """LLMs measured; subjects = models × profiles (33 × 21 = 693 in the paper)."""
+    profiles: list[int | str] | Literal["all"] = "all"
+    """Profiling prompts of the paper's Table 7 by id (1-21) or anchor name, or ``"all"``."""
+    custom_profiles: list[CustomProfile] = Field(default_factory=list)
+    """Additional user-written system prompts."""
+
+
+class AdministrationConfig(_Section):
+    temperature: float = Field(default=0.0, ge=0)
+    max_tokens: int = Field(default=256, gt=0)
+    batch_size: int = Field(default=16, gt=0)
+    """Requests per checkpoint: a killed run redoes at most one batch."""
+
+
+class GPVConfig(_Section):
+    mode: Literal["all", "per_question"] = "all"
+    """``all``: each value measured from every response of a subject (the paper, App. A.3);
+    ``per_question``: only from the response to the question designed for that value."""
+    batch_size: int = Field(default=8, gt=0)
+    """Responses per checkpoint in the judgment stage."""
+    perceptions: Literal["parser", "sentences", "whole"] = "parser"
+    """How responses become perceptions: the PerceptionParser (GPV), or each sentence / whole
+    response without a model call (cheaper, coarser)."""
+    missing: Literal["nan", "zero", "value_mean"] = "value_mean"
+    """Cells without relevant evidence (n = 0): leave NaN, score 0 (neutral), or impute the value's
+    mean over subjects that have evidence. The count of such cells is reported either way."""
+    perceptions_per_response: float = Field(default=4.0, gt=0)
+    """Used only by ``--dry-run`` estimates."""
+    relevant_fraction: float = Field(default=0.2, ge=0, le=1)
+    """Used only by ``--dry-run`` estimates: share of pairs that need the valence call."""
+
+
+class AnalysisConfig(_Section):
+    n_factors: int | Literal["auto", "kaiser"] = "auto"
+    rotation: Literal["varimax", "promax", "none"] = "varimax"
+    prune: bool = True
+    min_loading: float = Field(default=0.4, ge=0, le=1)
+    cross_margin: float = Field(default=0.1, ge=0, le=1)
+    holdout_fraction: float = Field(default=0.5, gt=0, lt=1)
+    """Share of subjects held out for the CFA comparison (the paper fits CFA on held-out data)."""
+    compare_systems: list[str] = Field(default_factory=lambda: ["schwartz-h", "schwartz-l"])
+    """Systems whose CFA fit is compared with ours after mapping our values onto their factors:
+    ``schwartz-h`` (4 higher-order), ``schwartz-l`` (10 basic), ``five-factor`` or a CSV/TOML file."""
+    schwartz_scores: Path | None = None
+    """Schwartz value scores of the same subjects (CSV: ``subject_id`` + one column per value, e.g.
+    from Value Portrait) for the Table 12 correlations."""
+    random_state: int = 0
+
+
+class ModelPrice(_Section):
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
+class RunConfig(_Section):
+    name: str = "gpla-run"
+    models: ModelsConfig = ModelsConfig()
+    agents: AgentsConfig = AgentsConfig()
+    corpus: CorpusConfig = CorpusConfig()
+    lexicon: LexiconConfig = LexiconConfig()
+    questions: QuestionsConfig = QuestionsConfig()
+    subjects: SubjectsConfig = SubjectsConfig()
+    administration: AdministrationConfig = AdministrationConfig()
+    gpv: GPVConfig = GPVConfig()
+    analysis: AnalysisConfig = AnalysisConfig()
+    pricing: dict[str, ModelPrice] = Field(default_factory=dict)
+    """USD per million tokens by model spec, for ``--dry-run`` cost estimates."""
+
+    @model_validator(mode="after")
+    def _lexicon_has_a_source(self) -> RunConfig:
+        if self.lexicon.file is None and not self.corpus.sources and self.corpus.generate is None:
+            raise ValueError(
+                "no lexicon source: set lexicon.file, or corpus.sources, or corpus.generate"
+            )
+        return self
+
+    @field_validator("pricing")
+    @classmethod
+    def _pricing_keys(cls, v: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
+        for key in v:
+            if ":" not in key:
+                raise ValueError(f"pricing key {key!r} is not a model spec like 'openai:gpt-4o'")
+        return v
+
+    def with_base(self, base: Path) -> RunConfig:
+        """Resolve relative file paths against the config file's folder."""
+
+        def fix(p: Path | None) -> Path | None:
+            return None if p is None or p.is_absolute() else (base / p).resolve()
+
+        return self.model_copy(
+            update={
+                "lexicon": self.lexicon.model_copy(update={"file": fix(self.lexicon.file) or self.lexicon.file}),
+                "questions": self.questions.model_copy(
+                    update={"file": fix(self.questions.file) or self.questions.file}
+                ),
+                "analysis": self.analysis.model_copy(
+                    update={"schwartz_scores": fix(self.analysis.schwartz_scores) or self.analysis.schwartz_scores}
+                ),
+            }
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> RunConfig:
+    """Validate a config mapping; errors name the source and every offending key path."""
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in err.errors())
+        raise ConfigError(f"{source}: {problems}") from None
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a TOML run configuration."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return parse_config(data, str(path)).with_base(path.parent.resolve())
+
+
+def load_preset(name: str) -> RunConfig:
+    """A packaged preset: ``quickstart`` (offline, embedded model) or ``paper`` (the paper's design)."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    text = resources.files("gpla.presets").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return parse_config(tomllib.loads(text), f"preset {name}")

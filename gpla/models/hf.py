@@ -1,0 +1,225 @@
+"""Local transformers models: causal LMs (ValueLlama, Qwen, ...) and seq2seq (T5 family, Kaleido).
+
+Prompts are batched by length with left padding. ``label_probs`` reads the next-token logits of a
+plain forward pass at the last position (not ``generate`` scores, which logits processors can warp).
+Transformers has no JSON grammar, so a JSON schema is stated in the prompt and read back tolerantly.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from gpla.errors import ConfigError, ModelError
+from gpla.models.backend import Backend, LabelProbs, Outcome
+from gpla.models.base import ChatRequest, ChatResult, Message
+from gpla.models.labels import label_token_ids, probs_from_logits
+from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
+
+_loaded: dict[tuple[str, str], tuple[Any, Any, threading.Lock]] = {}
+_load_lock = threading.Lock()
+
+
+def _load(name: str, device: str) -> tuple[Any, Any, threading.Lock]:
+    """Tokenizer and model for ``name`` (hub id or local folder), once per process."""
+    with _load_lock:
+        if (name, device) not in _loaded:
+            from transformers import (
+                AutoConfig,
+                AutoModelForCausalLM,
+                AutoModelForSeq2SeqLM,
+                AutoTokenizer,
+            )
+
+            try:
+                config = AutoConfig.from_pretrained(name)
+                auto: Any = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
+                tokenizer = AutoTokenizer.from_pretrained(name)
+                model = auto.from_pretrained(name)
+                model = model.to(device).eval()
+            except Exception as exc:
+                raise ModelError(f"cannot load transformers model {name!r}: {exc}") from exc
+            tokenizer.padding_side = "left"  # the last position is then every row's next token
+            if tokenizer.pad_token_id is None:
+                tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+            _loaded[(name, device)] = (tokenizer, model, threading.Lock())
+        return _loaded[(name, device)]
+
+
+class HFBackend(Backend):
+    kind = "hf"
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        device: str = "cpu",
+        batch_size: int = 8,
+        num_beams: int = 1,
+        num_return_sequences: int = 1,
+    ) -> None:
+        super().__init__()
+        if base_url:
+            raise ConfigError(f"hf:{model} runs in-process and takes no URL (got {base_url})")
+        if num_return_sequences > max(num_beams, 1):
+            raise ConfigError("num_return_sequences cannot exceed num_beams for beam search")
+        self.model = model
+        self.batch_size = max(1, batch_size)
+        self.num_beams = num_beams
+        self.num_return_sequences = num_return_sequences
+        self._tok, self._lm, self._lock = _load(model, device)
+        self.device = device
+        self.seq2seq = bool(self._lm.config.is_encoder_decoder)
+        self._template = bool(getattr(self._tok, "chat_template", None)) and not self.seq2seq
+        self.routes = {
+            "chat": "tokenizer chat template"
+            if self._template
+            else "plain transcript (no chat template)",
+            "json": "schema in prompt + tolerant parse",
+            "label_probs": "next-token logits (forward pass, left padding)",
+        }
+
+    def identity(self) -> dict[str, Any]:
+        beams = {"num_beams": self.num_beams, "num_return_sequences": self.num_return_sequences}
+        return {**super().identity(), **beams}
+
+    # -- prompts ---------------------------------------------------------------------------------
+
+    def prompt_ids(self, request: ChatRequest) -> list[int]:
+        if request.json_schema and not request.raw:
+            last = request.messages[-1]
+            extra = Message(last.role, last.content + json_instruction(request.json_schema))
+            request = ChatRequest(messages=(*request.messages[:-1], extra), raw=False)
+        if self._template and not request.raw:
+            msgs = [{"role": m.role, "content": m.content} for m in request.messages]
+            ids = self._tok.apply_chat_template(msgs, tokenize=True, add_generation_prompt=True)
+            return list(ids["input_ids"] if isinstance(ids, dict) else ids)
+        ids = list(self._tok(plain_chat_prompt(request), add_special_tokens=True)["input_ids"])
+        # A causal prompt must end where the answer starts: drop an appended EOS/SEP token.
+        ends = {self._tok.eos_token_id, self._tok.sep_token_id} - {None}
+        while not self.seq2seq and len(ids) > 1 and ids[-1] in ends:
+            ids.pop()
+        return ids
+
+    def _batches(self, ids: list[list[int]]) -> Iterator[list[int]]:
+        """Indices in batches of similar length (less padding)."""
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), self.batch_size):
+            yield order[start : start + self.batch_size]
+
+    def _pad(self, rows: list[list[int]]) -> dict[str, Any]:
+        enc = self._tok.pad({"input_ids": rows}, padding=True, return_tensors="pt")
+        return {k: v.to(self.device) for k, v in enc.items()}
+
+    # -- generation ------------------------------------------------------------------------------
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[Outcome[ChatResult]]:
+        outcomes: list[Outcome[ChatResult]] = [ModelError("not generated")] * len(requests)
+        ids = [self.prompt_ids(r) for r in requests]
+        # Requests batch together only when they decode the same way; sampled ones run alone,
+        # seeded by their content and sample index so that a sample is reproducible.
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for i, r in enumerate(requests):
+            key = ("sample", i) if r.temperature > 0 else ("greedy", r.max_tokens)
+            groups.setdefault(key, []).append(i)
+        for members in groups.values():
+            for batch in self._batches([ids[i] for i in members]):
+                chosen = [members[b] for b in batch]
+                try:
+                    texts = self._decode_batch(
+                        [requests[i] for i in chosen], [ids[i] for i in chosen]
+                    )
+                    for i, res in zip(chosen, texts, strict=True):
+                        outcomes[i] = res
+                except Exception as exc:
+                    for i in chosen:
+                        outcomes[i] = exc
+        return outcomes
+
+    def _decode_batch(self, requests: list[ChatRequest], rows: list[list[int]]) -> list[ChatResult]:
+        import torch
+
+        first = requests[0]
+        enc = self._pad(rows)
+        options: dict[str, Any] = {
+            "max_new_tokens": first.max_tokens,
+            "num_beams": self.num_beams,
+            "num_return_sequences": self.num_return_sequences,
+            "pad_token_id": self._tok.pad_token_id,
+        }
+        if first.temperature > 0:
+            options.update(do_sample=True, temperature=first.temperature)
+            torch.manual_seed(zlib.crc32(repr(first).encode()))
+        else:
+            options.update(do_sample=False)
+        self.limiter.wait()
+        with self._lock, torch.no_grad():
+            out = self._lm.generate(**enc, **options)
+        new = out if self.seq2seq else out[:, enc["input_ids"].shape[1] :]
+        k = self.num_return_sequences
+        results = []
+        for j, request in enumerate(requests):
+            seqs = [self._finish(request, new[j * k + s]) for s in range(k)]
+            text, finish, n = seqs[0]
+            meta: dict[str, Any] = {"sequences": [s[0] for s in seqs]} if k > 1 else {}
+            if request.json_schema is not None:
+                found = extract_json(text)
+                meta["json_valid"] = found is not None
+                text = found if found is not None else text
+            results.append(ChatResult(text, len(rows[j]), n, finish, meta=meta))
+        return results
+
+    def _finish(self, request: ChatRequest, tokens: Any) -> tuple[str, str, int]:
+        """Text (cut at the first stop string), finish reason and completion token count."""
+        specials = set(self._tok.all_special_ids)
+        kept = [int(t) for t in tokens if int(t) != self._tok.pad_token_id]
+        ended = bool(kept) and kept[-1] in specials
+        text = self._tok.decode(kept, skip_special_tokens=True)
+        cuts = [text.find(s) for s in request.stop if s and s in text]
+        if cuts:
+            return text[: min(cuts)], "stop", len(kept)
+        return text, "stop" if ended or len(kept) < request.max_tokens else "length", len(kept)
+
+    # -- label probabilities ---------------------------------------------------------------------
+
+    def label_probs(
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str]
+    ) -> list[Outcome[LabelProbs]]:
+        token_ids = label_token_ids(labels, self._first_token)
+        ids = [self.prompt_ids(p) for p in prompts]
+        outcomes: list[Outcome[LabelProbs]] = [ModelError("not evaluated")] * len(prompts)
+        for batch in self._batches(ids):
+            try:
+                logits = self.next_logits([ids[i] for i in batch])
+                for row, i in enumerate(batch):
+                    probs = probs_from_logits(logits[row], token_ids)
+                    outcomes[i] = LabelProbs(probs, prompt_tokens=len(ids[i]))
+            except Exception as exc:
+                for i in batch:
+                    outcomes[i] = exc
+        return outcomes
+
+    def _first_token(self, text: str) -> int | None:
+        toks = self._tok(text, add_special_tokens=False)["input_ids"]
+        return int(toks[0]) if toks else None
+
+    def next_logits(self, rows: list[list[int]]) -> np.ndarray:
+        """Next-token logits after each (unpadded) token row: one forward pass, last position."""
+        import torch
+
+        enc = self._pad(rows)
+        self.limiter.wait()
+        with self._lock, torch.no_grad():
+            if self.seq2seq:
+                start = self._lm.config.decoder_start_token_id
+                dec = torch.full((len(rows), 1), start, dtype=torch.long, device=self.device)
+                logits = self._lm(**enc, decoder_input_ids=dec).logits
+            else:
+                # Left padding shifts positions; give each row positions that start at 0.
+                positions = (enc["attention_mask"].cumsum(-1) - 1).clamp(min=0)
+                logits = self._lm(**enc, position_ids=positions).logits
+        return logits[:, -1, :].float().cpu().numpy()

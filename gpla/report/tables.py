@@ -1,0 +1,52 @@
+"""The paper's tables from a run's analysis outputs, as Markdown (GPLA paper Tables 1, 2 and 12)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
+    """A GitHub-style Markdown table (no tabulate dependency), numbers formatted with ``floatfmt``."""
+    if frame.empty:
+        return "_(empty)_"
+
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            return "" if pd.isna(v) else format(v, floatfmt)
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def table1(loadings: pd.DataFrame, alphas: pd.DataFrame | None) -> pd.DataFrame:
+    """Table 1 layout: Factor | Value | Loading | Cronbach's Alpha (CI); values sorted by loading
+    within their main factor, factor name and alpha on the factor's first row only."""
+    main = loadings.abs().idxmax(axis=1)
+    by_factor = {} if alphas is None else alphas.set_index("factor").to_dict("index")
+    rows = []
+    for factor in loadings.columns:
+        members = loadings.loc[main == factor, factor]
+        members = members.reindex(members.abs().sort_values(ascending=False).index)
+        a = by_factor.get(factor)
+        alpha = "" if a is None else f"{a['alpha']:.3f} ({a['ci_low']:.3f} – {a['ci_high']:.3f})"
+        for i, (value, loading) in enumerate(members.items()):
+            rows.append({"Factor": factor if i == 0 else "", "Value": value, "Loading": float(loading),
+                         "Cronbach's Alpha (CI)": alpha if i == 0 else ""})
+    return pd.DataFrame(rows, columns=["Factor", "Value", "Loading", "Cronbach's Alpha (CI)"])
+
+
+def table2(cfa: pd.DataFrame, n_factors: dict[str, int]) -> pd.DataFrame:
+    """Table 2 layout: Value system | #Values (factors) | CFI ↑ | GFI ↑ | RMSEA ↓ | AIC ↓ | BIC ↓."""
+    out = pd.DataFrame({"Value system": cfa["system"],
+                        "#Values": [n_factors.get(s, "") for s in cfa["system"]]})
+    for col, label in (("cfi", "CFI ↑"), ("gfi", "GFI ↑"), ("rmsea", "RMSEA ↓"), ("aic", "AIC ↓"), ("bic", "BIC ↓")):
+        out[label] = cfa[col].astype(float) if col in cfa else float("nan")
+    return out
+
+
+def table12(correlations: pd.DataFrame) -> pd.DataFrame:
+    """Table 12 layout: Schwartz values as rows, our factors as columns."""
+    return correlations.reset_index().rename(columns={correlations.index.name or "index": ""})

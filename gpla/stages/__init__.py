@@ -1,0 +1,77 @@
+"""The stages of a GPLA run, in order. Each declares what it reads from the config (its settings:
+part of its key, so changing one setting re-runs only that stage and the ones downstream) and the
+artifacts it writes into the run directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gpla.config import RunConfig
+from gpla.stages.analysis import run_analysis
+from gpla.stages.build import run_corpus, run_lexicon, run_perceptions, run_value_mentions
+from gpla.stages.context import StageContext
+from gpla.stages.measure import run_judgments, run_questions, run_responses, run_subjects, run_x
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[StageContext], None]
+    settings: Callable[[RunConfig], Any]
+    outputs: tuple[str, ...]
+    """Files written into the run directory (relative paths)."""
+
+
+def _report(ctx: StageContext) -> None:
+    from gpla.report import write_report
+
+    write_report(ctx.run_dir)
+
+
+def _corpus_settings(c: RunConfig) -> Any:
+    if c.lexicon.file is not None:
+        return None
+    gen = c.corpus.generate
+    writers = None if gen is None else (gen.models or c.subjects.models)
+    return [c.corpus.sources, gen, writers, c.administration.batch_size]
+
+
+def _parser(c: RunConfig, unit: str) -> Any:
+    return unit if unit != "parser" else [c.models.spec("parser"), c.agents.parser_max_tokens]
+
+
+def _perception_settings(c: RunConfig) -> Any:
+    return None if c.lexicon.file else [_parser(c, c.corpus.perceptions), c.corpus.batch_size]
+
+
+def _mention_settings(c: RunConfig) -> Any:
+    return None if c.lexicon.file else [c.models.spec("generator"), c.agents.generator_max_tokens,
+                                        c.corpus.batch_size]
+
+
+def _question_settings(c: RunConfig) -> Any:
+    designer = None if c.questions.file else [c.models.spec("designer"), c.agents.designer_max_tokens]
+    return [c.questions, designer]
+
+
+def _judgment_settings(c: RunConfig) -> Any:
+    return [_parser(c, c.gpv.perceptions), c.models.spec("evaluator"), c.gpv.mode, c.gpv.batch_size]
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("corpus", run_corpus, _corpus_settings, ("corpus.parquet",)),
+    Stage("perceptions", run_perceptions, _perception_settings, ("perceptions.parquet",)),
+    Stage("value_mentions", run_value_mentions, _mention_settings, ("value_mentions.parquet",)),
+    Stage("lexicon", run_lexicon, lambda c: [c.lexicon, c.models.embedding], ("lexicon.parquet",)),
+    Stage("questions", run_questions, _question_settings, ("questions.parquet",)),
+    Stage("subjects", run_subjects, lambda c: c.subjects, ("subjects.parquet",)),
+    Stage("responses", run_responses, lambda c: c.administration, ("responses.parquet",)),
+    Stage("judgments", run_judgments, _judgment_settings,
+          ("response_perceptions.parquet", "judgments.parquet")),
+    Stage("X", run_x, lambda c: c.gpv.missing, ("X.parquet", "X_n.parquet")),
+    Stage("analysis", run_analysis, lambda c: [c.analysis, c.models.embedding], ("analysis/summary.json",)),
+    Stage("report", _report, lambda c: None, ("report.md", "report.html")),
+)
+STAGE_NAMES = tuple(s.name for s in STAGES)

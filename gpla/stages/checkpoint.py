@@ -1,0 +1,87 @@
+"""Append-only batch checkpoints: a long stage writes each finished batch as its own Parquet files,
+so a run killed at any moment (even SIGKILL) resumes by redoing at most the batch in flight.
+
+A batch is committed by writing its tables under temporary names, renaming them, and only then
+writing a ``.done`` marker (``os.replace`` is atomic on POSIX): a batch without a marker is redone.
+The folder remembers the stage key it was written for; a different key (changed settings or
+inputs) wipes it, so stale partial results are never mixed in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from gpla.progress import progress_bar
+
+T = TypeVar("T")
+BatchTables = dict[str, pd.DataFrame]
+
+
+class BatchStore:
+    """Per-batch Parquet files of one stage in ``root`` (``RUN/partial/<stage>``)."""
+
+    def __init__(self, root: Path, key: str) -> None:
+        self.root = root
+        stamp = root / "KEY"
+        if root.exists() and (not stamp.exists() or stamp.read_text() != key):
+            shutil.rmtree(root)
+        root.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key)
+
+    def _path(self, index: int, name: str) -> Path:
+        return self.root / f"batch-{index:06d}.{name}.parquet"
+
+    def done(self, index: int) -> bool:
+        return (self.root / f"batch-{index:06d}.done").exists()
+
+    def write(self, index: int, tables: BatchTables) -> None:
+        for name, table in tables.items():
+            tmp = self.root / f".tmp-{index:06d}.{name}.parquet"
+            table.to_parquet(tmp, index=False)
+            os.replace(tmp, self._path(index, name))
+        (self.root / f"batch-{index:06d}.done").write_text(",".join(tables))
+
+    def read(self, name: str, n_batches: int) -> pd.DataFrame:
+        parts = [pd.read_parquet(self._path(i, name)) for i in range(n_batches)]
+        non_empty = [p for p in parts if len(p)]
+        if not non_empty:
+            return parts[0].iloc[0:0] if parts else pd.DataFrame()
+        return pd.concat(non_empty, ignore_index=True)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def run_batched(
+    store: BatchStore,
+    items: Sequence[T],
+    batch_size: int,
+    work: Callable[[list[T]], BatchTables],
+    description: str,
+    columns: dict[str, list[str]],
+) -> BatchTables:
+    """Apply ``work`` to consecutive batches of ``items``, skipping batches already committed, and
+    return the concatenated tables (in item order). ``columns`` names the tables ``work`` returns
+    and their columns (used for the empty result when there is nothing to do)."""
+    names = list(columns)
+    batches = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
+    todo = [i for i in range(len(batches)) if not store.done(i)]
+    done_items = sum(len(b) for i, b in enumerate(batches) if store.done(i))
+    with progress_bar(description, len(items)) as (bar, task):
+        bar.advance(task, done_items)
+        for i in todo:
+            tables = work(batches[i])
+            missing = set(names) - set(tables)
+            if missing:
+                raise RuntimeError(f"{description}: batch returned no table named {sorted(missing)}")
+            store.write(i, tables)
+            bar.advance(task, len(batches[i]))
+    if not batches:
+        return {name: pd.DataFrame(columns=cols) for name, cols in columns.items()}
+    return {name: store.read(name, len(batches)) for name in names}

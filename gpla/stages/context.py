@@ -1,0 +1,116 @@
+"""What a stage gets to work with: the config, the run directory, the models, a logger."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gpla.config import RunConfig
+from gpla.errors import DataError
+from gpla.models.base import ChatModel, EmbeddingModel
+from gpla.stages.checkpoint import BatchStore
+
+USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "cache_hits")
+
+
+def _load_chat(spec: str) -> ChatModel:
+    from gpla.models import load_chat_model
+
+    return load_chat_model(spec)
+
+
+def _load_embedder(spec: str) -> EmbeddingModel:
+    from gpla.models import load_embedding_model
+
+    return load_embedding_model(spec)
+
+
+class ModelPool:
+    """Loads each model spec once per run and sums the usage counters of everything it loaded.
+
+    The factories default to the model layer; tests of pure plumbing inject fakes.
+    """
+
+    def __init__(
+        self,
+        chat: Callable[[str], ChatModel] = _load_chat,
+        embedder: Callable[[str], EmbeddingModel] = _load_embedder,
+    ) -> None:
+        self._chat_factory = chat
+        self._embed_factory = embedder
+        self._chat: dict[str, ChatModel] = {}
+        self._embed: dict[str, EmbeddingModel] = {}
+
+    def chat(self, spec: str) -> ChatModel:
+        if spec not in self._chat:
+            self._chat[spec] = self._chat_factory(spec)
+        return self._chat[spec]
+
+    def embedder(self, spec: str) -> EmbeddingModel:
+        if spec not in self._embed:
+            self._embed[spec] = self._embed_factory(spec)
+        return self._embed[spec]
+
+    def usage(self) -> dict[str, int]:
+        """Totals over the loaded chat models (``.usage`` of wrapped models; ``.calls`` of bare ones)."""
+        total = dict.fromkeys(USAGE_FIELDS, 0)
+        for model in self._chat.values():
+            usage = getattr(model, "usage", None)
+            if usage is None:
+                total["calls"] += int(getattr(model, "calls", 0))
+                continue
+            for name in USAGE_FIELDS:
+                total[name] += int(getattr(usage, name, 0))
+        return total
+
+
+@dataclass
+class StageContext:
+    config: RunConfig
+    run_dir: Path
+    models: ModelPool
+    key: str
+    log: logging.Logger
+    stage: str
+    notes: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, artifact: str) -> Path:
+        return self.run_dir / f"{artifact}.parquet"
+
+    def read(self, artifact: str) -> pd.DataFrame:
+        path = self.path(artifact)
+        if not path.exists():
+            raise DataError(f"{path} is missing: run the stage that writes {artifact!r} first (or drop --from)")
+        return pd.read_parquet(path)
+
+    def write(self, artifact: str, table: pd.DataFrame, index: bool = False) -> None:
+        """Atomic write of one artifact (a half-written Parquet file is never left behind)."""
+        path = self.path(artifact)
+        tmp = path.with_suffix(".parquet.tmp")
+        table.to_parquet(tmp, index=index)
+        tmp.replace(path)
+
+    def perception_parser(self, unit: str) -> Any:
+        """The PerceptionParser, or a model-free splitter for ``unit`` = sentences / whole."""
+        if unit != "parser":
+            from gpla.measure.segmenting import TextPerceptions
+
+            return TextPerceptions(unit)  # type: ignore[arg-type]
+        from gpla.agents import PerceptionParser
+
+        return PerceptionParser(self.models.chat(self.config.models.spec("parser")),
+                                **self.config.agents.options("parser"))
+
+    def store(self) -> BatchStore:
+        return BatchStore(self.run_dir / "partial" / self.stage, self.key)
+
+    def note(self, text: str) -> None:
+        """Something the report and manifest should say about this stage (degradations, skips, counts)."""
+        self.log.info("%s: %s", self.stage, text)
+        self.notes.append(text)

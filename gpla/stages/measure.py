@@ -1,0 +1,127 @@
+"""Stages 5-9: questions (Prompt 1) → subjects → responses → judgments (GPV) → X."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from gpla.errors import DataError
+from gpla.measure.administration import RESPONSE_COLUMNS, administer, pairings
+from gpla.measure.gpv import (
+    JUDGMENT_COLUMNS,
+    PERCEPTION_COLUMNS,
+    aggregate,
+    judge,
+    judgment_pairs,
+    perceive,
+)
+from gpla.measure.subjects import build_subjects
+from gpla.stages.checkpoint import run_batched
+from gpla.stages.context import StageContext
+
+
+def run_questions(ctx: StageContext) -> None:
+    values = ctx.read("lexicon")["value"].astype(str).tolist()
+    if ctx.config.questions.file is not None:
+        questions = _read_questions(Path(ctx.config.questions.file), values)
+        ctx.note(f"questions read from {ctx.config.questions.file}")
+    else:
+        from gpla.agents import QuestionDesigner
+
+        designer = QuestionDesigner(ctx.models.chat(ctx.config.models.spec("designer")),
+                                    **ctx.config.agents.options("designer"))
+
+        def work(batch: list[str]) -> dict[str, pd.DataFrame]:
+            return {"questions": designer.design(batch).reindex(columns=["value", "question"])}
+
+        questions = run_batched(ctx.store(), values, ctx.config.questions.batch_size, work,
+                                "questions", {"questions": ["value", "question"]})["questions"]
+        empty = questions["question"].isna() | (questions["question"].astype(str).str.strip() == "")
+        if empty.any():
+            raise DataError(
+                f"questions: the designer gave no question for {questions.loc[empty, 'value'].tolist()}; "
+                "supply them in questions.file"
+            )
+    ctx.info["questions"] = len(questions)
+    ctx.write("questions", questions)
+
+
+def _read_questions(path: Path, values: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"questions.file {path} does not exist")
+    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    if not {"value", "question"} <= set(table.columns):
+        raise DataError(f"questions.file {path}: needs columns value, question (has {list(table.columns)})")
+    table = table.drop_duplicates("value").set_index("value")
+    missing = [v for v in values if v not in table.index]
+    if missing:
+        raise DataError(f"questions.file {path}: no question for lexicon values {missing}")
+    return table.loc[values, ["question"]].reset_index()
+
+
+def run_subjects(ctx: StageContext) -> None:
+    cfg = ctx.config.subjects
+    subjects = build_subjects(cfg.models, cfg.profiles,
+                              [(p.name, p.system_prompt) for p in cfg.custom_profiles])
+    ctx.info["subjects"] = len(subjects)
+    ctx.write("subjects", subjects)
+
+
+def run_responses(ctx: StageContext) -> None:
+    cfg = ctx.config.administration
+    subjects, questions = ctx.read("subjects"), ctx.read("questions")
+
+    def work(batch: list[tuple[int, int]]) -> dict[str, pd.DataFrame]:
+        return {"responses": administer(ctx.models.chat, subjects, questions, batch,
+                                        temperature=cfg.temperature, max_tokens=cfg.max_tokens)}
+
+    out = run_batched(ctx.store(), pairings(subjects, questions), cfg.batch_size, work,
+                      "responses", {"responses": RESPONSE_COLUMNS})["responses"]
+    truncated = int((out["finish_reason"] == "length").sum())
+    if truncated:
+        ctx.note(f"{truncated} of {len(out)} responses hit max_tokens={cfg.max_tokens}")
+    ctx.info["responses"] = len(out)
+    ctx.write("responses", out)
+
+
+def run_judgments(ctx: StageContext) -> None:
+    from gpla.agents import ValueEvaluator
+
+    cfg = ctx.config
+    responses = ctx.read("responses")
+    values = ctx.read("lexicon")["value"].astype(str).tolist()
+    parser = ctx.perception_parser(cfg.gpv.perceptions)
+    evaluator = ValueEvaluator(ctx.models.chat(cfg.models.spec("evaluator")))
+    rows = list(range(len(responses)))
+
+    def work(batch: list[int]) -> dict[str, pd.DataFrame]:
+        perceptions = perceive(parser, responses.iloc[batch])
+        pairs = judgment_pairs(perceptions, values, cfg.gpv.mode)
+        return {"perceptions": perceptions, "judgments": judge(evaluator, pairs)}
+
+    out = run_batched(ctx.store(), rows, cfg.gpv.batch_size, work, "judgments (GPV)",
+                      {"perceptions": PERCEPTION_COLUMNS, "judgments": JUDGMENT_COLUMNS})
+    judgments = out["judgments"]
+    relevant = int(judgments["score"].notna().sum())
+    ctx.note(f"{len(out['perceptions'])} perceptions from {len(responses)} responses; "
+             f"{len(judgments)} perception×value pairs judged, {relevant} relevant with a valence")
+    ctx.info.update(perceptions=len(out["perceptions"]), judgments=len(judgments), relevant=relevant)
+    ctx.write("response_perceptions", out["perceptions"])
+    ctx.write("judgments", judgments)
+
+
+def run_x(ctx: StageContext) -> None:
+    subjects = ctx.read("subjects")["subject_id"].tolist()
+    values = ctx.read("lexicon")["value"].astype(str).tolist()
+    matrix = aggregate(ctx.read("judgments"), subjects, values, ctx.config.gpv.missing)
+    cells = len(subjects) * len(values)
+    ctx.note(f"{matrix.n_missing} of {cells} cells had no relevant perception "
+             f"(missing-cell policy: {matrix.policy})")
+    if matrix.empty_values:
+        ctx.note(f"{len(matrix.empty_values)} values had no evidence for any subject: "
+                 f"{', '.join(matrix.empty_values[:20])}")
+    ctx.info.update(missing_cells=matrix.n_missing, cells=cells, missing_policy=matrix.policy,
+                    empty_values=matrix.empty_values)
+    ctx.write("X", matrix.X.reset_index())
+    ctx.write("X_n", matrix.n.reset_index())
