@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import pandas as pd
 
@@ -21,6 +21,7 @@ from gpla.models.base import ChatModel, ChatRequest, Message
 from gpla.progress import progress_bar
 
 T = TypeVar("T")
+PromptFormat = Literal["auto", "chat", "completion"]
 
 REPAIR_INSTRUCTION = (
     "\n\nYour reply above could not be used: {error}. Reply again with only the JSON object, "
@@ -64,6 +65,21 @@ def resolve_model(model: ChatModel | str) -> ChatModel:
     return model
 
 
+def use_completion(model: ChatModel, prompt_format: PromptFormat) -> bool:
+    """Whether few-shot prompts go out as plain completions (``fewshot``'s base-model layout).
+
+    ``"auto"`` picks it for models that have no chat template — the model layer reports that in
+    ``model.routes["chat"]`` ("plain transcript ...") — and the chat layout otherwise.
+    """
+    if prompt_format not in ("auto", "chat", "completion"):
+        raise ConfigError(f"prompt_format must be auto, chat or completion, got {prompt_format!r}")
+    if prompt_format == "auto":
+        routes = getattr(model, "routes", None)
+        chat_route = routes.get("chat", "") if isinstance(routes, dict) else ""
+        return chat_route.startswith("plain")
+    return prompt_format == "completion"
+
+
 def repair_request(request: ChatRequest, reply: str, error: str) -> ChatRequest:
     """The request continued by the bad reply and an instruction to answer again in valid JSON.
 
@@ -73,7 +89,11 @@ def repair_request(request: ChatRequest, reply: str, error: str) -> ChatRequest:
     messages = (
         *request.messages,
         Message("assistant", reply),
-        Message("user", REPAIR_INSTRUCTION.format(error=error.rstrip("."))),
+        # A plain completion prompt must end where the answer starts, as its few-shot blocks do.
+        Message(
+            "user",
+            REPAIR_INSTRUCTION.format(error=error.rstrip(".")) + ("JSON: " if request.raw else ""),
+        ),
     )
     return ChatRequest(
         messages=messages,

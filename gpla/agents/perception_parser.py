@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gpla.agents.base import Agent, generate_json, require_columns
+from gpla.agents.base import Agent, PromptFormat, generate_json, require_columns, use_completion
 from gpla.agents.chunking import chunk_text
 from gpla.agents.parsing import string_list
 from gpla.agents.prompts.perception import MAX_PERCEPTIONS, perception_request
@@ -15,14 +15,20 @@ COLUMNS = ["perception_id", "doc_id", "chunk", "text", "error"]
 
 
 def _perceptions(obj: object) -> list[str]:
-    return string_list(obj, "perceptions", item_keys=("perception", "text"))[:MAX_PERCEPTIONS]
+    # Small models repeat themselves until maxItems; a repeated perception is one perception.
+    found = string_list(obj, "perceptions", item_keys=("perception", "text"))
+    unique: dict[str, str] = {}
+    for p in found:
+        unique.setdefault(p.lower(), p)
+    return list(unique.values())[:MAX_PERCEPTIONS]
 
 
 class PerceptionParser(Agent):
     """Splits each document into perceptions of its author, or of ``subject`` when given.
 
     Long documents are cut into chunks of about ``chunk_tokens`` tokens on sentence boundaries, one
-    model call per chunk; identical chunks are parsed once.
+    model call per chunk; identical chunks are parsed once. ``prompt_format`` ("auto", "chat",
+    "completion") chooses the few-shot layout; "auto" uses plain completions for base models.
     """
 
     def __init__(
@@ -34,8 +40,10 @@ class PerceptionParser(Agent):
         max_tokens: int = 384,
         batch_size: int = 16,
         repair: bool = True,
+        prompt_format: PromptFormat = "auto",
     ) -> None:
         super().__init__(model, batch_size=batch_size)
+        self.completion = use_completion(self.model, prompt_format)
         self.subject = subject
         self.chunk_tokens = chunk_tokens
         self.max_tokens = max_tokens
@@ -58,7 +66,7 @@ class PerceptionParser(Agent):
         unique = list(dict.fromkeys(c for _, _, c in chunks))
         answers = generate_json(
             self.model,
-            [perception_request(c, self.subject, self.max_tokens) for c in unique],
+            [perception_request(c, self.subject, self.max_tokens, self.completion) for c in unique],
             _perceptions,
             batch_size=self.batch_size,
             description="parsing perceptions",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from gpla.agents.base import Agent, generate_json
+from gpla.agents.base import Agent, PromptFormat, generate_json, use_completion
 from gpla.agents.parsing import string_field
 from gpla.agents.prompts.questions import question_request
 from gpla.errors import DataError
@@ -20,7 +20,8 @@ def _question(obj: object) -> str:
 
 
 class QuestionDesigner(Agent):
-    """Writes a first-person question that puts each value into a dilemma."""
+    """Writes a first-person question that puts each value into a dilemma. ``prompt_format`` ("auto",
+    "chat", "completion") chooses the few-shot layout; "auto" uses plain completions for base models."""
 
     def __init__(
         self,
@@ -29,8 +30,10 @@ class QuestionDesigner(Agent):
         max_tokens: int = 160,
         batch_size: int = 16,
         repair: bool = True,
+        prompt_format: PromptFormat = "auto",
     ) -> None:
         super().__init__(model, batch_size=batch_size)
+        self.completion = use_completion(self.model, prompt_format)
         self.max_tokens = max_tokens
         self.repair = repair
 
@@ -52,7 +55,7 @@ class QuestionDesigner(Agent):
         unique = list(dict.fromkeys(" ".join(v.split()) for v in values))
         answers = generate_json(
             self.model,
-            [question_request(v, self.max_tokens) for v in unique],
+            [question_request(v, self.max_tokens, self.completion) for v in unique],
             _question,
             batch_size=self.batch_size,
             description="designing questions",

@@ -10,7 +10,14 @@ from typing import Literal
 
 import pandas as pd
 
-from gpla.agents.base import Agent, generate_json, require_columns, usable_rows
+from gpla.agents.base import (
+    Agent,
+    PromptFormat,
+    generate_json,
+    require_columns,
+    usable_rows,
+    use_completion,
+)
 from gpla.agents.parsing import string_list
 from gpla.agents.prompts.values import MAX_VALUES, kaleido_request, values_request
 from gpla.agents.value_names import MAX_WORDS, kaleido_values, value_names
@@ -29,7 +36,8 @@ class ValueGenerator(Agent):
     feeds a Kaleido-style seq2seq model (``hf:...kaleido...``) its ``[Generate]`` input and keeps the
     ``Value:`` lines among the returned beams (``ChatResult.meta["sequences"]`` when the backend
     returns several sequences, else the lines of the text). ``"auto"`` picks kaleido when the model
-    name contains "kaleido".
+    name contains "kaleido". ``prompt_format`` ("auto", "chat", "completion") chooses the few-shot
+    layout; "auto" uses plain completions for base models.
     """
 
     def __init__(
@@ -41,8 +49,10 @@ class ValueGenerator(Agent):
         max_tokens: int = 96,
         batch_size: int = 16,
         repair: bool = True,
+        prompt_format: PromptFormat = "auto",
     ) -> None:
         super().__init__(model, batch_size=batch_size)
+        self.completion = use_completion(self.model, prompt_format)
         if style == "auto":
             style = "kaleido" if "kaleido" in self.model.name.lower() else "fewshot"
         self.style: Style = style
@@ -76,7 +86,7 @@ class ValueGenerator(Agent):
 
         answers = generate_json(
             self.model,
-            [values_request(t, self.max_tokens) for t in texts],
+            [values_request(t, self.max_tokens, self.completion) for t in texts],
             parse,
             batch_size=self.batch_size,
             description="generating values",

@@ -117,7 +117,8 @@ def load_corpus(
     seed: int | None = None,
     dedup: bool | None = None,
 ) -> pd.DataFrame:
-    """Load the corpus a spec names. Keyword arguments apply where the spec does not set the option."""
+    """Load the corpus a spec names. Keyword arguments apply where the spec does not set the option,
+    except ``limit``: when both set one, the smaller wins (``--limit 2`` caps ``valuebench:limit=30``)."""
     s = parse_spec(spec) if isinstance(spec, str) else spec
     frame = _load(s)
     if s.bool_option("dedup") if "dedup" in s.options else bool(dedup):
@@ -125,7 +126,7 @@ def load_corpus(
     chosen_seed = s.int_option("seed")
     return sample_corpus(
         frame,
-        limit=_first(s.int_option("limit"), limit),
+        limit=min((n for n in (s.int_option("limit"), limit) if n is not None), default=None),
         sample=_first(s.int_option("sample"), sample),
         seed=_first(chosen_seed, seed) or 0,
     )

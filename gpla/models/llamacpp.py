@@ -4,10 +4,13 @@
 Each model file is loaded once per process and shared by every wrapper; a lock serialises calls
 because a llama.cpp context is single-threaded.
 
-``label_probs`` reads the logits of the next token and, before evaluating a prompt, keeps the part of
-the KV cache that the previous prompt shares with it (prompts are visited in token order, so a
-common template prefix is evaluated once per batch instead of once per prompt). This is the hook for
-the shared-prefix fast path: everything it needs — token order and KV reuse — lives in ``_next_logits``.
+``label_probs`` reads the logits of the next token. By default every prompt is evaluated afresh in one
+batch: llama.cpp's quantised kernels are not batch-invariant (the same token's logits move by up to
+~0.05 in probability depending on how a prompt was split into decode batches), and a psychometric
+number must not depend on which prompt happened to come before it. ``reuse_prefix=True`` is the
+shared-prefix fast path: prompts are visited in token order and the KV cache of the part a prompt
+shares with the previous one is kept, so a common few-shot prefix is evaluated once per batch, at the
+price of that numerical noise (it is part of the cache key, so the two modes never mix).
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class LlamaCppBackend(Backend):
         base_url: str | None = None,
         n_ctx: int = 4096,
         n_threads: int | None = None,
+        reuse_prefix: bool = False,
     ) -> None:
         super().__init__()
         if base_url:
@@ -94,6 +98,7 @@ class LlamaCppBackend(Backend):
             raise ConfigError(f"llamacpp model file {path} does not exist")
         self.model = model
         self.path = path
+        self.reuse_prefix = reuse_prefix
         self._llm, self._lock = load_llama(path, n_ctx, n_threads)
         self._template: str | None = self._llm.metadata.get("tokenizer.chat_template")
         self._grammars: dict[str, Any] = {}
@@ -107,7 +112,8 @@ class LlamaCppBackend(Backend):
 
     def identity(self) -> dict[str, Any]:
         # The file's name and size stand in for its content: replacing the model invalidates the cache.
-        return {**super().identity(), "file": self.path.name, "size": self.path.stat().st_size}
+        ident = {**super().identity(), "file": self.path.name, "size": self.path.stat().st_size}
+        return {**ident, "reuse_prefix": True} if self.reuse_prefix else ident
 
     @property
     def endpoint(self) -> str:
@@ -163,6 +169,8 @@ class LlamaCppBackend(Backend):
         grammar = self._grammar(request.json_schema) if request.json_schema else None
         self.limiter.wait()
         with self._lock:
+            if not self.reuse_prefix:
+                self._llm.reset()  # llama-cpp-python would otherwise reuse the previous prompt's KV
             out = self._llm.create_completion(
                 prompt=tokens,
                 max_tokens=request.max_tokens,
@@ -203,7 +211,7 @@ class LlamaCppBackend(Backend):
         ids = label_token_ids(labels, self._first_token)
         tokens = [self.prompt_tokens(p) for p in prompts]
         outcomes: list[Outcome[LabelProbs]] = [ModelError("not evaluated")] * len(prompts)
-        # Token order puts prompts that share a prefix next to each other, so the KV cache is reused.
+        # In token order, prompts that share a prefix are neighbours (for ``reuse_prefix``).
         for i in sorted(range(len(prompts)), key=lambda i: tokens[i]):
             try:
                 self._check_length(tokens[i], 1)
@@ -221,16 +229,16 @@ class LlamaCppBackend(Backend):
         return toks[0] if toks else None
 
     def _next_logits(self, tokens: list[int]) -> np.ndarray:
-        """Full-vocabulary logits after ``tokens``, reusing the KV cache of the longest common prefix
-        with the previous evaluation (at least the last token is always re-evaluated)."""
+        """Full-vocabulary logits after ``tokens``. With ``reuse_prefix``, the KV cache of the longest
+        prefix shared with the previous evaluation is kept (the last token is always re-evaluated)."""
         llm = self._llm
         with self._lock:
-            cached = llm.input_ids[: llm.n_tokens]
             keep = 0
-            for a, b in zip(cached, tokens[:-1], strict=False):
-                if a != b:
-                    break
-                keep += 1
+            if self.reuse_prefix:
+                for a, b in zip(llm.input_ids[: llm.n_tokens], tokens[:-1], strict=False):
+                    if a != b:
+                        break
+                    keep += 1
             # Gemma's sliding-window cache may refuse a partial removal: then start afresh.
             if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
                 llm.n_tokens = keep

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 import tenacity
 
-from gpla.errors import ModelError
+from gpla.errors import ConfigError, DataError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome
 from gpla.models.base import ChatRequest, ChatResult
 from gpla.models.cache import CallCache, request_key
@@ -158,6 +158,8 @@ class CachedModel:
         batch = [requests[i] for i in pending]
         try:
             outcomes: list[Outcome[R]] = call(batch)
+        except (ConfigError, DataError):
+            raise  # the caller's mistake (bad labels, schema, options): no retry, no rewording
         except Exception as exc:  # a whole-batch failure is every item's failure
             outcomes = [exc] * len(batch)
         if len(outcomes) != len(batch):

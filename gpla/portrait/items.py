@@ -7,6 +7,7 @@ or from a user's file of the same shape; nothing of it is copied into the packag
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,16 @@ class ItemBank:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def select(self, keys: Iterable[ItemKey]) -> ItemBank:
+        """The bank restricted to some items, in the order given (e.g. to administer a chosen subset)."""
+        wanted = [(int(p), int(o)) for p, o in keys]
+        index = self.items.set_index(["portrait_id", "option_id"]).index
+        absent = [k for k in wanted if k not in index]
+        if absent:
+            raise DataError(f"item(s) {absent[:5]} are not in the item bank")
+        rows = [index.get_loc(k) for k in wanted]
+        return ItemBank(items=self.items.iloc[rows].reset_index(drop=True), correlations=self.correlations)
 
     def correlation_matrix(self, family: str) -> pd.DataFrame:
         """Items × dimensions of one family (index (portrait_id, option_id)); missing pairs are 0."""

@@ -77,7 +77,7 @@ def _read_file(path: Path) -> pd.DataFrame:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{path}: numeric_response {frame['numeric_response'].iloc[row]!r} of item "
+            f"{path}: numeric_response {frame['numeric_response'].tolist()[row]!r} of item "
             f"({frame['portrait_id'].iloc[row]}, {frame['option_id'].iloc[row]}) is not a number from 1 to 6"
         )
     frame["numeric_response"] = values.astype(float)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from gpla.report.tables import markdown_table, table1, table2, table12
+from gpla.report.tables import markdown_table, table1, table12
 
 TOP_VALUES = 20
 
@@ -121,10 +121,13 @@ def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Pat
         loadings = loadings.set_index("value")
         out += ["### Loadings and reliability (Table 1 format)", "",
                 markdown_table(table1(loadings, _read(run_dir, "analysis/alphas.csv"))), ""]
-    cfa = _read(run_dir, "analysis/cfa.csv")
-    if cfa is not None and len(cfa):
-        n_factors = {"GPLA (this run)": summary.get("n_factors", "")}
-        out += ["### CFA on held-out subjects (Table 2 format)", "", markdown_table(table2(cfa, n_factors)), ""]
+    cfa = a / "cfa" / "table.md"
+    if cfa.exists():
+        out += ["### CFA on held-out subjects (Table 2 format)", "",
+                f"Our system was constructed on {summary.get('n_construct', '?')} subjects; every system's "
+                f"CFA is fitted on the {summary.get('n_holdout', '?')} held-out subjects (bootstrapped to "
+                f"{summary.get('n_cfa', '?')} rows); Schwartz's systems via embedding mapping of our values.",
+                "", cfa.read_text(encoding="utf-8"), ""]
     cong = _read(run_dir, "analysis/congruence.csv")
     if cong is not None:
         out += ["### Congruence with the published five-factor system", "", markdown_table(cong), ""]

@@ -1,4 +1,5 @@
-"""The paper's tables from a run's analysis outputs, as Markdown (GPLA paper Tables 1, 2 and 12)."""
+"""The paper's tables from a run's analysis outputs, as Markdown (GPLA paper Tables 1 and 12; Table 2
+comes ready-made from ``gpla.analysis.compare``)."""
 
 from __future__ import annotations
 
@@ -36,15 +37,6 @@ def table1(loadings: pd.DataFrame, alphas: pd.DataFrame | None) -> pd.DataFrame:
             rows.append({"Factor": factor if i == 0 else "", "Value": value, "Loading": float(loading),
                          "Cronbach's Alpha (CI)": alpha if i == 0 else ""})
     return pd.DataFrame(rows, columns=["Factor", "Value", "Loading", "Cronbach's Alpha (CI)"])
-
-
-def table2(cfa: pd.DataFrame, n_factors: dict[str, int]) -> pd.DataFrame:
-    """Table 2 layout: Value system | #Values (factors) | CFI ↑ | GFI ↑ | RMSEA ↓ | AIC ↓ | BIC ↓."""
-    out = pd.DataFrame({"Value system": cfa["system"],
-                        "#Values": [n_factors.get(s, "") for s in cfa["system"]]})
-    for col, label in (("cfi", "CFI ↑"), ("gfi", "GFI ↑"), ("rmsea", "RMSEA ↓"), ("aic", "AIC ↓"), ("bic", "BIC ↓")):
-        out[label] = cfa[col].astype(float) if col in cfa else float("nan")
-    return out
 
 
 def table12(correlations: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ run: the quickstart must end with a report whatever its size.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,75 +52,89 @@ def prepare(ctx: StageContext, X: pd.DataFrame) -> pd.DataFrame:
     return X
 
 
-def split_subjects(X: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Exploration / held-out subjects. Too few subjects: PCA on all, no held-out CFA."""
-    n_hold = round(len(X) * fraction)
-    if n_hold < MIN_SUBJECTS_CFA or len(X) - n_hold < MIN_SUBJECTS_PCA:
-        return X, None
-    order = np.random.default_rng(seed).permutation(len(X))
-    return X.iloc[np.sort(order[n_hold:])], X.iloc[np.sort(order[:n_hold])]
-
-
 def run_analysis(ctx: StageContext) -> None:
     cfg = ctx.config.analysis
     out = ctx.run_dir / ANALYSIS_DIR
-    out.mkdir(exist_ok=True)
-    for old in out.iterdir():  # a re-run must not leave tables from a previous configuration
-        old.unlink()
+    shutil.rmtree(out, ignore_errors=True)  # no table may survive from a previous configuration
+    out.mkdir()
     X = prepare(ctx, ctx.read("X").set_index("subject_id"))
     summary: dict[str, Any] = {"n_subjects": len(X), "n_values": X.shape[1]}
-    explore, holdout = split_subjects(X, cfg.holdout_fraction, cfg.random_state)
-    if holdout is None:
-        ctx.note(f"too few subjects ({len(X)}) for CFA on held-out data (needs ≥ "
-                 f"{MIN_SUBJECTS_CFA} held out): PCA uses all subjects, CFA is skipped")
-    summary["n_explore"] = len(explore)
-    summary["n_holdout"] = 0 if holdout is None else len(holdout)
-
     model = None
-    if len(explore) < MIN_SUBJECTS_PCA or X.shape[1] < 2:
-        ctx.note(f"PCA skipped: {len(explore)} subjects × {X.shape[1]} usable values is too few")
-    else:
-        model = _attempt(ctx, "PCA", lambda: _structure(ctx, explore, out))
-    system: dict[str, list[str]] = {}
+    if len(X) >= 2 * MIN_SUBJECTS_CFA and X.shape[1] >= 3:
+        model = _attempt(ctx, "CFA comparison", lambda: _compare(ctx, X, out, summary))
+    elif len(X) >= MIN_SUBJECTS_PCA:
+        ctx.note(f"too few subjects ({len(X)}) for CFA on held-out data (needs ≥ {2 * MIN_SUBJECTS_CFA}): "
+                 "PCA uses all subjects, CFA is skipped")
+    if model is None and len(X) >= MIN_SUBJECTS_PCA and X.shape[1] >= 2:
+        model = _attempt(ctx, "PCA", lambda: _structure(ctx, X))
+    elif model is None:
+        ctx.note(f"PCA skipped: {len(X)} subjects × {X.shape[1]} usable values is too few")
     if model is not None:
+        _write_structure(model, out)
         system = _factors(model.loadings_)
         summary.update(n_factors=int(model.n_factors_), factors={f: len(v) for f, v in system.items()})
-        _attempt(ctx, "reliability", lambda: _alphas(ctx, explore, model.loadings_, system, out))
+        _attempt(ctx, "reliability", lambda: _alphas(ctx, X, model.loadings_, system, out))
         _attempt(ctx, "congruence with the published five factors",
                  lambda: _congruence(ctx, model.loadings_, out))
         if cfg.schwartz_scores is not None:
             _attempt(ctx, "Table 12 correlations", lambda: _schwartz(ctx, X, model.loadings_, out))
-    if holdout is not None and system:
-        _attempt(ctx, "CFA comparison", lambda: _cfa(ctx, holdout, system, out))
     summary["notes"] = ctx.notes
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     ctx.info.update({k: v for k, v in summary.items() if k != "notes"})
 
 
-def _structure(ctx: StageContext, X: pd.DataFrame, out: Path) -> Any:
+def _compare(ctx: StageContext, X: pd.DataFrame, out: Path, summary: dict[str, Any]) -> Any:
+    """The paper's §5.1 procedure (``gpla.analysis.compare``): construct our system on half of the
+    subjects, fit every system's CFA on the other half (Table 2). Returns the constructed PCA."""
+    from gpla.analysis.compare import compare_systems
+
+    cfg = ctx.config.analysis
+    embedder = ctx.models.embedder(ctx.config.models.embedding) if cfg.compare_systems else None
+    comparison = compare_systems(
+        X, ["ours", *cfg.compare_systems], embedder, n_factors=cfg.n_factors,
+        # no pruning = thresholds no value can fail
+        min_loading=cfg.min_loading if cfg.prune else 0.0, cross_margin=cfg.cross_margin if cfg.prune else 0.0,
+        random_state=cfg.random_state,
+    )
+    comparison.save(out / "cfa")
+    summary.update(n_construct=comparison.n_construct, n_holdout=comparison.n_holdout, n_cfa=comparison.n_cfa)
+    assert comparison.construction is not None
+    removed = comparison.construction.removed
+    removed.to_csv(out / "removed.csv", index=False)
+    if len(removed):
+        ctx.note(f"pruning removed {len(removed)} values (min loading {cfg.min_loading}, "
+                 f"cross-loading margin {cfg.cross_margin})")
+    ctx.note(f"system constructed on {comparison.n_construct} subjects; CFA on {comparison.n_holdout} "
+             f"held-out subjects (bootstrapped to {comparison.n_cfa} rows)")
+    return comparison.construction.model
+
+
+def _structure(ctx: StageContext, X: pd.DataFrame) -> Any:
+    """PCA (+ pruning) on all subjects, when there are too few to hold any out."""
     from gpla.analysis.pca import PrincipalComponents, prune_items
 
     cfg = ctx.config.analysis
     n_factors = cfg.n_factors
     if isinstance(n_factors, int) and n_factors >= min(X.shape):
-        ctx.note(f"{n_factors} factors asked but only {X.shape} data: using the Kaiser rule")
+        ctx.note(f"{n_factors} factors asked but the data are only {X.shape[0]} × {X.shape[1]}: "
+                 "using the Kaiser rule")
         n_factors = "kaiser"
-    if cfg.prune:
-        result = prune_items(X, n_factors=n_factors, min_loading=cfg.min_loading,
-                             cross_margin=cfg.cross_margin, rotation=cfg.rotation,
-                             random_state=cfg.random_state)
-        result.removed.to_csv(out / "removed.csv", index=False)
-        if len(result.removed):
-            ctx.note(f"pruning removed {len(result.removed)} values (min loading {cfg.min_loading}, "
-                     f"cross-loading margin {cfg.cross_margin})")
-        model = result.model
-    else:
-        model = PrincipalComponents(n_factors=n_factors, rotation=cfg.rotation,
-                                    random_state=cfg.random_state).fit(X)
+    if not cfg.prune:
+        return PrincipalComponents(n_factors=n_factors, rotation=cfg.rotation,
+                                   random_state=cfg.random_state).fit(X)
+    result = prune_items(X, n_factors=n_factors, min_loading=cfg.min_loading, cross_margin=cfg.cross_margin,
+                         rotation=cfg.rotation, random_state=cfg.random_state)
+    result.removed.to_csv(ctx.run_dir / ANALYSIS_DIR / "removed.csv", index=False)
+    if len(result.removed):
+        ctx.note(f"pruning removed {len(result.removed)} values (min loading {cfg.min_loading}, "
+                 f"cross-loading margin {cfg.cross_margin})")
+    return result.model
+
+
+def _write_structure(model: Any, out: Path) -> None:
     model.loadings_.rename_axis("value").to_csv(out / "loadings.csv")
     model.eigenvalues_.rename("eigenvalue").to_csv(out / "eigenvalues.csv")
     model.scree_plot(out / "scree.png")
-    return model
 
 
 def _factors(loadings: pd.DataFrame) -> dict[str, list[str]]:
@@ -168,36 +183,6 @@ def _wide(loadings: pd.DataFrame) -> pd.DataFrame:
     if {"factor", "value", "loading"} <= set(loadings.columns):
         return loadings.pivot_table(index="value", columns="factor", values="loading", fill_value=0.0)
     return loadings
-
-
-def _cfa(ctx: StageContext, holdout: pd.DataFrame, system: dict[str, list[str]], out: Path) -> None:
-    from gpla.analysis.cfa import CFA
-    from gpla.analysis.mapping import system_to_lavaan
-    from gpla.systems import ValueSystem
-
-    rows = []
-    candidates = [("GPLA (this run)", ValueSystem(name="this run", factors=system))]
-    for name in ctx.config.analysis.compare_systems:
-        mapped = _attempt(ctx, f"mapping onto {name}", lambda n=name: _mapped_system(ctx, n, list(holdout.columns)))
-        if mapped is not None:
-            candidates.append((name, mapped))
-    for label, sys_ in candidates:
-        def fit(s: Any = sys_) -> dict[str, Any]:
-            return CFA(system_to_lavaan(s, list(holdout.columns))).fit(holdout).fit_indices_
-        indices = _attempt(ctx, f"CFA of {label}", fit)
-        if indices is not None:
-            rows.append({"system": label, **indices})
-    pd.DataFrame(rows).to_csv(out / "cfa.csv", index=False)
-
-
-def _mapped_system(ctx: StageContext, name: str, values: list[str]) -> Any:
-    """A comparison system over *our* values: each value mapped to its most similar factor by
-    embedding similarity (the paper's §5.1 procedure for Schwartz's systems)."""
-    from gpla.analysis.mapping import map_values, mapped_system
-    from gpla.systems.io import get_system
-
-    mapping = map_values(values, get_system(name), ctx.models.embedder(ctx.config.models.embedding))
-    return mapped_system(mapping, f"{name} (mapped)")
 
 
 def _schwartz(ctx: StageContext, X: pd.DataFrame, loadings: pd.DataFrame, out: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -321,3 +322,44 @@ def test_bad_model_arguments_raise_config_error() -> None:
         ValueEvaluator(object())  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="model spec"):
         ValueEvaluator("nonsense")
+
+
+class FakeBaseModel(FakeChatModel):
+    """Reports, like the model layer does for a GGUF without chat template, a plain-transcript route."""
+
+    routes: ClassVar[dict[str, str]] = {"chat": "plain transcript (no chat template)"}
+
+
+def test_prompt_format_auto_follows_the_models_chat_route() -> None:
+    assert PerceptionParser(FakeBaseModel()).completion
+    assert not PerceptionParser(FakeChatModel()).completion
+    assert not ValueGenerator(FakeBaseModel(), prompt_format="chat").completion
+    assert QuestionDesigner(FakeChatModel(), prompt_format="completion").completion
+    with pytest.raises(ConfigError, match="prompt_format"):
+        QuestionDesigner(FakeChatModel(), prompt_format="xml")  # type: ignore[arg-type]
+
+
+def test_repair_of_a_completion_prompt_ends_where_the_answer_starts() -> None:
+    model = FakeBaseModel(
+        lambda r: (
+            '{"question": "Should I stay loyal to my team or take the offer?"}'
+            if is_repair(r)
+            else "{"
+        )
+    )
+    out = QuestionDesigner(model).design(["Loyalty"])
+    assert out["error"].isna().all()
+    first, repair = model.requests
+    assert first.raw and repair.raw
+    assert repair.prompt_text.startswith(first.prompt_text + "{")
+    assert repair.prompt_text.endswith("JSON: ")
+
+
+def test_parser_drops_repeated_perceptions() -> None:
+    model = FakeChatModel(
+        lambda r: (
+            '{"perceptions": ["Truth matters.", "Family first.", "truth matters.", "Truth matters."]}'
+        )
+    )
+    out = PerceptionParser(model).parse(pd.DataFrame({"doc_id": ["a"], "text": ["x"]}))
+    assert out["text"].tolist() == ["Truth matters.", "Family first."]

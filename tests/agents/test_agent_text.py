@@ -159,3 +159,21 @@ def test_score_rule() -> None:
     np.testing.assert_allclose(s[[0, 1, 3]], [0.5, -0.5, 0.0])
     assert np.isnan(s[2])  # either exceeds both support and oppose: dropped
     assert np.isnan(score_rule(np.array([np.nan]), np.array([np.nan]), np.array([np.nan]))[0])
+
+
+def test_completion_layout_for_base_models() -> None:
+    req = values_request("Family  matters.", completion=True)
+    assert req.raw and req.json_schema is not None
+    prompt = req.prompt_text
+    assert prompt.endswith("\n\nPerception: Family matters.\nJSON: ")
+    blocks = prompt.split("\n\n")[1:-1]
+    assert blocks and all(b.startswith("Perception: ") and "\nJSON: {" in b for b in blocks)
+    for b in blocks:
+        assert "values" in json.loads(b.split("\nJSON: ")[1])
+    q = question_request("Loyalty", completion=True).prompt_text
+    assert q.endswith("\n\nValue: Loyalty\nJSON: ") and "Value: Honesty\nJSON: {" in q
+    assert (
+        question_request("Loyalty").messages[-1].content == "Loyalty"
+    )  # chat: the bare value, as in Prompt 1
+    p = perception_request("I love my family.", subject="Bob", completion=True).prompt_text
+    assert '"Bob"' in p and p.endswith("Text: I love my family.\nJSON: ")

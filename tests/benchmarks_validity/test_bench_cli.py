@@ -66,6 +66,7 @@ def test_safety_command_writes_accuracy_and_coefficients(app, tmp_path) -> None:
     assert (tmp_path / "out" / "accuracy.md").read_text().startswith("| system | accuracy_mean")
     coefficients = pd.read_csv(tmp_path / "out" / "coefficients.csv")
     assert set(coefficients["value"]) == {"care", "risk", "rules"}
+    assert (tmp_path / "out" / "coefficients.md").read_text().startswith("| system | value |")
 
 
 def test_safety_command_names_llms_without_safety_score(app, tmp_path) -> None:

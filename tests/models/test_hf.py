@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,7 @@ def test_causal_label_probs_with_left_padding_equal_unpadded_softmax(causal_dir:
 
 def test_causal_generate_batches_and_cuts_at_stop(causal_dir: Path) -> None:
     model = load_chat_model(f"hf:{causal_dir}", cache=False)
-    results = model.generate([p.__class__(**{**p.__dict__, "max_tokens": 5}) for p in PROMPTS])
+    results = model.generate([replace(p, max_tokens=5) for p in PROMPTS])
     assert len(results) == 3
     assert all(r.completion_tokens <= 5 and r.prompt_tokens > 0 for r in results)
     assert model.backend.routes["chat"].startswith("plain")

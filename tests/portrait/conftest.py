@@ -25,3 +25,6 @@ def bank() -> ItemBank:
 def averaged(vp_data: Path) -> pd.DataFrame:
     """The 24 models' averaged answers published with the paper."""
     return load_responses(vp_data / "averaged_outputs")
+
+
+from model_fixtures import embedded_model, openai_server  # noqa: E402, F401  (real local models)

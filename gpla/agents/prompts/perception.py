@@ -59,8 +59,11 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def perception_request(text: str, subject: str | None = None, max_tokens: int = 384) -> ChatRequest:
-    """The request that parses one chunk of text, for its author or a named ``subject``."""
+def perception_request(
+    text: str, subject: str | None = None, max_tokens: int = 384, completion: bool = False
+) -> ChatRequest:
+    """The request that parses one chunk of text, for its author or a named ``subject``
+    (``completion``: the plain-prompt layout for base models, see ``fewshot``)."""
     who = f'"{subject}"' if subject else "the author"
     return fewshot_request(
         INSTRUCTION.format(subject=who),
@@ -68,4 +71,5 @@ def perception_request(text: str, subject: str | None = None, max_tokens: int = 
         f"Text: {' '.join(text.split())}",
         json_schema=SCHEMA,
         max_tokens=max_tokens,
+        completion=completion,
     )

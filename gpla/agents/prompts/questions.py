@@ -61,8 +61,15 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def question_request(value: str, max_tokens: int = 160) -> ChatRequest:
-    """The request for one value's question."""
+def question_request(value: str, max_tokens: int = 160, completion: bool = False) -> ChatRequest:
+    """The request for one value's question. In chat layout the user turn is the bare value, as in
+    Prompt 1; the plain-prompt layout for base models labels it ``Value: ...`` (see ``fewshot``)."""
+    label = "Value: " if completion else ""
     return fewshot_request(
-        INSTRUCTION, EXAMPLES, " ".join(value.split()), json_schema=SCHEMA, max_tokens=max_tokens
+        INSTRUCTION,
+        [(f"{label}{v}", answer) for v, answer in EXAMPLES],
+        f"{label}{' '.join(value.split())}",
+        json_schema=SCHEMA,
+        max_tokens=max_tokens,
+        completion=completion,
     )

@@ -48,14 +48,16 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def values_request(perception: str, max_tokens: int = 96) -> ChatRequest:
-    """The few-shot request for the values behind one perception."""
+def values_request(perception: str, max_tokens: int = 96, completion: bool = False) -> ChatRequest:
+    """The few-shot request for the values behind one perception (``completion``: the plain-prompt
+    layout for base models, see ``fewshot``)."""
     return fewshot_request(
         INSTRUCTION,
         [(f"Perception: {p}", a) for p, a in EXAMPLES],
         f"Perception: {' '.join(perception.split())}",
         json_schema=SCHEMA,
         max_tokens=max_tokens,
+        completion=completion,
     )
 
 

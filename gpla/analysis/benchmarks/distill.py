@@ -12,7 +12,8 @@ attained at a measured point, and the search over measured points is exact, not 
 Each coordinate is solved in O(n log n): sort the 2n points, and with prefix sums of the signs (+1 winner,
 −1 loser) and of the signed points, f at every point is x·(2·S≤ − S) + (P − 2·P≤). A generic LP solver
 would not do: the −|x − l| terms make f a difference of convex functions (no LP without integer
-variables), and even an LP is slower than one sort.
+variables), and any solver would be slower than one sort per value (benchmarks/bench_distill.py
+measures this solver against direct O(n²) evaluation).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def distill_target(
     of the winning and the losing response of each pair. A missing measurement (GPV reports none
     when a value is not relevant to a response) counts as 0, the neutral score, under
     ``missing="zero"`` (the paper's evaluator scores every response on every value); under "drop"
-    the pair is left out for that value. A value with no usable pair gets NaN.
+    the pair is left out for that value. A value with no usable pair gets NaN. When several measured
+    points minimise f, the one closest to 0 (then the smaller) is chosen.
     """
     w, lo = _pair_arrays(winners, losers, missing)
     if len(w) == 0:

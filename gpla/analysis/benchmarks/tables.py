@@ -63,12 +63,11 @@ def to_markdown(frame: pd.DataFrame, *, floatfmt: str = ".3f") -> str:
             return "" if np.isnan(value) else format(value, floatfmt)
         return str(value).replace("|", "\\|")
 
-    index_name = frame.index.name or ""
-    header = [str(index_name), *map(str, frame.columns)]
-    rows = [
-        [cell(i), *(cell(v) for v in row)]
-        for i, row in zip(frame.index, frame.to_numpy(dtype=object), strict=True)
-    ]
+    if isinstance(frame.index, pd.MultiIndex):  # one column per level reads better than tuples
+        frame = frame.reset_index().set_index(frame.index.names[0])
+    header = [str(frame.index.name or ""), *map(str, frame.columns)]
+    body = frame.to_numpy(dtype=object)
+    rows = [[cell(i), *(cell(v) for v in row)] for i, row in zip(frame.index, body, strict=True)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
