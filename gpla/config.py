@@ -54,7 +54,7 @@ class AgentsConfig(_Section):
     generator_max_tokens: int | None = Field(default=None, gt=0)
     designer_max_tokens: int | None = Field(default=None, gt=0)
 
-    def options(self, role: Literal["parser", "generator", "designer"]) -> dict[str, int]:
+    def options(self, role: Literal["parser", "generator", "designer"]) -> dict[str, Any]:
         limit = getattr(self, f"{role}_max_tokens")
         return {} if limit is None else {"max_tokens": limit}
 
@@ -70,7 +70,7 @@ class GeneratedCorpus(_Section):
     """A corpus the subjects write themselves by answering seed questions (offline quickstart)."""
 
     seed_questions: list[str] = Field(min_length=1)
-    profiles: list[int | str] = Field(default_factory=lambda: [1])
+    profiles: list[int | str] = Field(default_factory=lambda: list[int | str]([1]))
     """Profiling prompts (ids or anchors of Table 7) the corpus writers are steered with."""
     models: list[str] | None = None
     """Corpus writers; ``None`` = the subjects' models."""
@@ -98,7 +98,7 @@ class LexiconConfig(_Section):
     """Values always kept."""
     ban: list[str] = Field(default_factory=list)
     """Values always dropped."""
-    dedup: dict[str, float] = Field(default_factory=dict)
+    dedup: dict[str, Any] = Field(default_factory=dict)
     """Threshold overrides passed to the lexicon layer's deduplication (names as it documents them)."""
     expected_values: int | None = Field(default=None, gt=0)
     """Lexicon size assumed by ``--dry-run`` before a lexicon exists (the paper's 123)."""

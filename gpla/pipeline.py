@@ -176,6 +176,7 @@ class Pipeline:
                 partial.rmdir()
             log.info("run finished: %d model calls, %d cache hits", used["calls"], used["cache_hits"])
             logging.getLogger("gpla").removeHandler(handler)
+            logging.getLogger("gpla").propagate = True
             handler.close()
         return RunSummary(self.run_dir, outcomes, used)
 
@@ -221,6 +222,9 @@ class Pipeline:
         root = logging.getLogger("gpla")
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        # The run's log goes to its file; a library that configured the root logger (some call
+        # basicConfig on import) must not echo it over the progress bars.
+        root.propagate = False
         return logging.getLogger("gpla.pipeline"), handler
 
 

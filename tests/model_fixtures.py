@@ -36,7 +36,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 120.0) -> None:
+def wait_until_up(
+    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 120.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -46,7 +48,9 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
                 return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"server at {url} did not come up in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"server at {url} did not come up in {timeout:.0f} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 @pytest.fixture(scope="session")

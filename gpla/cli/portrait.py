@@ -54,7 +54,9 @@ def _exclusions(value: str | None) -> tuple[Exclusion, ...]:
     for part in (p.strip() for p in value.split(",") if p.strip()):
         pieces = part.split(":")
         if len(pieces) != 3 or not pieces[0].isdigit() or not pieces[1].isdigit():
-            raise ConfigError(f"--exclusions: {part!r} is not PORTRAIT:OPTION:DIMENSION (e.g. 3902:4:Achievement)")
+            raise ConfigError(
+                f"--exclusions: {part!r} is not PORTRAIT:OPTION:DIMENSION (e.g. 3902:4:Achievement)"
+            )
         out.append(Exclusion(int(pieces[0]), int(pieces[1]), pieces[2]))
     return tuple(out)
 
@@ -67,12 +69,24 @@ def _write_csv(frame: pd.DataFrame, out: Path) -> None:
 
 @portrait_app.command("score")
 def score_command(
-    responses: Annotated[Path, typer.Option(help="Averaged answers: a directory of *_averaged_results.json, one file, or a CSV.")],
-    out: Annotated[Path, typer.Option(help="Scores CSV: model, family, dimension, centered_mean, mean, std, n.")],
+    responses: Annotated[
+        Path,
+        typer.Option(
+            help="Averaged answers: a directory of *_averaged_results.json, one file, or a CSV."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(help="Scores CSV: model, family, dimension, centered_mean, mean, std, n."),
+    ],
     items: Annotated[Path | None, typer.Option(help=_ITEMS_HELP)] = None,
     families: Annotated[str, typer.Option(help=_FAMILIES_HELP)] = "pvq,higher_pvq,bfi",
-    threshold: Annotated[float, typer.Option(help="An item counts for a dimension when r > this.")] = 0.3,
-    reverse_negative: Annotated[bool, typer.Option(help="Also count items with r < −threshold, scored 7 − x.")] = False,
+    threshold: Annotated[
+        float, typer.Option(help="An item counts for a dimension when r > this.")
+    ] = 0.3,
+    reverse_negative: Annotated[
+        bool, typer.Option(help="Also count items with r < −threshold, scored 7 − x.")
+    ] = False,
     exclusions: Annotated[str | None, typer.Option(help=_EXCLUSIONS_HELP)] = None,
 ) -> None:
     """Value and trait scores per model (paper §3.4.1, Table 5)."""
@@ -80,17 +94,22 @@ def score_command(
     from gpla.portrait.responses import load_responses
     from gpla.portrait.scoring import score
 
+    chosen, excluded = _families(families), _exclusions(exclusions)  # options first: fail fast
     table = score(
-        load_responses(responses), load_items(items), families=_families(families), threshold=threshold,
-        reverse_negative=reverse_negative, exclusions=_exclusions(exclusions),
+        load_responses(responses), load_items(items), families=chosen, threshold=threshold,
+        reverse_negative=reverse_negative, exclusions=excluded,
     )  # fmt: skip
     _write_csv(table, out)
 
 
 @portrait_app.command("average")
 def average_command(
-    raw: Annotated[Path, typer.Option(help="Directory of <model>_<variant>_results.json (v1 … v3_reversed).")],
-    out: Annotated[Path, typer.Option(help="Directory for <model>_averaged_results.json (created).")],
+    raw: Annotated[
+        Path, typer.Option(help="Directory of <model>_<variant>_results.json (v1 … v3_reversed).")
+    ],
+    out: Annotated[
+        Path, typer.Option(help="Directory for <model>_averaged_results.json (created).")
+    ],
 ) -> None:
     """Mean numeric answer per item over each model's valid prompt variants."""
     from gpla.portrait.averaging import average_raw_dir
@@ -101,11 +120,15 @@ def average_command(
 
 @portrait_app.command("reliability")
 def reliability_command(
-    responses: Annotated[Path, typer.Option(help="Averaged answers of several models (directory, file or CSV).")],
+    responses: Annotated[
+        Path, typer.Option(help="Averaged answers of several models (directory, file or CSV).")
+    ],
     out: Annotated[Path, typer.Option(help="Alphas CSV.")],
     items: Annotated[Path | None, typer.Option(help=_ITEMS_HELP)] = None,
     families: Annotated[str, typer.Option(help=_FAMILIES_HELP)] = "pvq",
-    reverse_negative: Annotated[bool, typer.Option(help="Also use items with r < −0.3, reversed.")] = False,
+    reverse_negative: Annotated[
+        bool, typer.Option(help="Also use items with r < −0.3, reversed.")
+    ] = False,
     exclusions: Annotated[str | None, typer.Option(help=_EXCLUSIONS_HELP)] = None,
 ) -> None:
     """Cronbach's alpha per dimension, models as rows and the dimension's items as columns (Table 4)."""
@@ -113,42 +136,87 @@ def reliability_command(
     from gpla.portrait.reliability import dimension_reliability
     from gpla.portrait.responses import load_responses
 
+    chosen, excluded = _families(families), _exclusions(exclusions)
     table = dimension_reliability(
-        load_responses(responses), load_items(items), families=_families(families),
-        reverse_negative=reverse_negative, exclusions=_exclusions(exclusions),
+        load_responses(responses), load_items(items), families=chosen,
+        reverse_negative=reverse_negative, exclusions=excluded,
     )  # fmt: skip
     _write_csv(table, out)
 
 
 @portrait_app.command("annotate")
 def annotate_command(
-    ratings: Annotated[Path, typer.Option(help="item_ratings.json: survey batches of [rating, participant] per item.")],
-    participants: Annotated[Path, typer.Option(help="participant_scores.json: PVQ / higher-order / BFI scores per participant.")],
-    out: Annotated[Path, typer.Option(help="Correlations CSV: portrait_id, option_id, family, dimension, rho, p_value, n.")],
+    ratings: Annotated[
+        Path,
+        typer.Option(help="item_ratings.json: survey batches of [rating, participant] per item."),
+    ],
+    participants: Annotated[
+        Path,
+        typer.Option(
+            help="participant_scores.json: PVQ / higher-order / BFI scores per participant."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Correlations CSV: portrait_id, option_id, family, dimension, rho, p_value, n."
+        ),
+    ],
     families: Annotated[str, typer.Option(help=_FAMILIES_HELP)] = "pvq,higher_pvq,bfi",
 ) -> None:
     """Spearman correlations of each item's ratings with the raters' values and traits (§3.2.3)."""
-    from gpla.portrait.annotate import annotate, load_participants, load_ratings, shared_raters, significant_counts
+    from gpla.portrait.annotate import (
+        annotate,
+        load_participants,
+        load_ratings,
+        shared_raters,
+        significant_counts,
+    )
 
+    chosen = _families(families)
     rated = load_ratings(ratings)
-    table = annotate(rated, load_participants(participants), families=_families(families))
+    table = annotate(rated, load_participants(participants), families=chosen)
     _write_csv(table, out)
     for row in significant_counts(table).itertuples(index=False):
-        typer.echo(f"{row.family}: {row.significant} of {row.pairs} item–dimension pairs significant (|rho| > 0.3, p < 0.05)")
+        typer.echo(
+            f"{row.family}: {row.significant} of {row.pairs} item–dimension pairs significant (|rho| > 0.3, p < 0.05)"
+        )
     for row in shared_raters(rated).itertuples(index=False):
-        typer.echo(f"warning: participant {row.participant} rates in survey batches {row.batches}; one id may be two people")
+        typer.echo(
+            f"warning: participant {row.participant} rates in survey batches {row.batches}; one id may be two people"
+        )
 
 
 @portrait_app.command("administer")
 def administer_command(
-    model: Annotated[str, typer.Option(help="Model spec, e.g. llamacpp:default or openai:gpt-4o@http://127.0.0.1:8000/v1.")],
-    out: Annotated[Path, typer.Option(help="Output directory; a re-run resumes where the last one stopped.")],
-    persona: Annotated[str | None, typer.Option(help="Persona system prompt: gender=…, age=…, politics=…, education=…, or a sentence.")] = None,
-    steer: Annotated[str | None, typer.Option(help="Steer toward a Schwartz value (e.g. Power, Self-Direction).")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N items (× 6 prompt variants).")] = None,
-    label: Annotated[str | None, typer.Option(help="Name of the output files (default: from the model spec).")] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Model spec, e.g. llamacpp:default or openai:gpt-4o@http://127.0.0.1:8000/v1."
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option(help="Output directory; a re-run resumes where the last one stopped.")
+    ],
+    persona: Annotated[
+        str | None,
+        typer.Option(
+            help="Persona system prompt: gender=…, age=…, politics=…, education=…, or a sentence."
+        ),
+    ] = None,
+    steer: Annotated[
+        str | None, typer.Option(help="Steer toward a Schwartz value (e.g. Power, Self-Direction).")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N items (× 6 prompt variants).")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option(help="Name of the output files (default: from the model spec).")
+    ] = None,
     max_tokens: Annotated[int, typer.Option(help="Answer length limit in tokens.")] = 16,
-    batch_size: Annotated[int, typer.Option(help="Requests per model call batch (answers are saved after each).")] = 32,
+    batch_size: Annotated[
+        int, typer.Option(help="Requests per model call batch (answers are saved after each).")
+    ] = 32,
 ) -> None:
     """Ask a model all items under the six prompts at temperature 0; count refusals and invalid answers."""
     from gpla.portrait.administer import administer
@@ -167,7 +235,12 @@ def administer_command(
 
 @portrait_app.command("coverage")
 def coverage_command(
-    correlations: Annotated[Path | None, typer.Option(help="Correlations CSV from `annotate` (default: the item bank's correlations, |r| only).")] = None,
+    correlations: Annotated[
+        Path | None,
+        typer.Option(
+            help="Correlations CSV from `annotate` (default: the item bank's correlations, |r| only)."
+        ),
+    ] = None,
     family: Annotated[str, typer.Option(help="pvq, higher_pvq or bfi.")] = "pvq",
     items: Annotated[Path | None, typer.Option(help=_ITEMS_HELP)] = None,
 ) -> None:
@@ -188,7 +261,9 @@ def coverage_command(
 def radar_command(
     scores: Annotated[Path, typer.Option(help="Scores CSV from `gpla portrait score`.")],
     out: Annotated[Path, typer.Option(help="Image file (PNG, SVG or PDF).")],
-    model: Annotated[list[str] | None, typer.Option(help="Model(s) to draw; repeat to overlay (default: all).")] = None,
+    model: Annotated[
+        list[str] | None, typer.Option(help="Model(s) to draw; repeat to overlay (default: all).")
+    ] = None,
     family: Annotated[str, typer.Option(help="pvq, higher_pvq or bfi.")] = "pvq",
     column: Annotated[str, typer.Option(help="centered_mean or mean.")] = "centered_mean",
 ) -> None:
@@ -204,4 +279,6 @@ def radar_command(
         raise DataError(f"{scores}: not a scores CSV (missing {', '.join(sorted(missing))})")
     if column not in ("centered_mean", "mean"):
         raise ConfigError(f"--column must be centered_mean or mean, got {column!r}")
-    typer.echo(f"wrote {radar_plot(table, out, models=model or None, family=_families(family)[0], column=column)}")
+    typer.echo(
+        f"wrote {radar_plot(table, out, models=model or None, family=_families(family)[0], column=column)}"
+    )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(app: typer.Typer) -> None:
@@ -17,7 +20,7 @@ def register(app: typer.Typer) -> None:
 def run(
     config: Annotated[Path | None, typer.Argument(help="Run configuration (TOML). Omit to use --preset.")] = None,
     preset: Annotated[str | None, typer.Option(help="Packaged configuration: quickstart | paper.")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Run directory (created; re-use it to resume).")] = Path("runs/gpla"),
+    out: Annotated[Path | None, typer.Option("--out", help="Run directory (created; re-use it to resume).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print per-stage call/token (and cost) estimates; call nothing.")] = False,
     from_stage: Annotated[str | None, typer.Option("--from", help="Re-run from this stage even if up to date.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars or summary table.")] = False,
@@ -41,7 +44,7 @@ def run(
     if dry_run:
         from gpla.stages.estimate import estimate
 
-        table = estimate(cfg)
+        table = _condense(estimate(cfg))
         show = Table(title=f"Dry run of {cfg.name}: estimated model calls and tokens (nothing was called)")
         for col in ("stage", "model", "calls", "prompt tokens", "completion tokens", "cost (USD)"):
             show.add_column(col, justify="left" if col in ("stage", "model") else "right")
@@ -57,6 +60,8 @@ def run(
 
     from gpla.pipeline import Pipeline
 
+    if out is None:
+        raise ConfigError("--out DIR is required: the run directory to create or resume")
     summary = Pipeline(cfg, out).run(from_stage=from_stage)
     if not quiet:
         show = Table(title=f"gpla run {cfg.name} → {summary.run_dir}")
@@ -67,3 +72,22 @@ def run(
                          str(s.usage.get("calls", 0)) if s.usage else "0")
         console.print(show)
     typer.echo(f"model calls this run: {summary.model_calls}; report: {summary.run_dir / 'report.html'}")
+
+
+def _condense(table: pd.DataFrame, max_models: int = 3) -> pd.DataFrame:
+    """One row per stage when a stage spans many models (the paper's 33 subjects' LLMs)."""
+    import pandas as pd
+
+    rows = []
+    for stage, group in table.groupby("stage", sort=False):
+        if len(group) <= max_models:
+            rows.append(group)
+            continue
+        priced = group["cost_usd"].notna()
+        rows.append(pd.DataFrame([{
+            "stage": stage, "model": f"{len(group)} models",
+            "calls": group["calls"].sum(), "prompt_tokens": group["prompt_tokens"].sum(),
+            "completion_tokens": group["completion_tokens"].sum(),
+            "cost_usd": group.loc[priced, "cost_usd"].sum() if priced.any() else float("nan"),
+        }]))
+    return pd.concat(rows, ignore_index=True)

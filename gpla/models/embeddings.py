@@ -66,7 +66,12 @@ class SentenceTransformerEmbedding:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
-            return np.zeros((0, self._model.get_sentence_embedding_dimension()), dtype=np.float32)
+            # sentence-transformers renamed this method in v6; support both.
+            dim = (
+                getattr(self._model, "get_embedding_dimension", None)
+                or self._model.get_sentence_embedding_dimension
+            )
+            return np.zeros((0, dim()), dtype=np.float32)
         vectors = self._model.encode(
             list(texts), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
         )

@@ -37,7 +37,9 @@ def _load(name: str, device: str) -> tuple[Any, Any, threading.Lock]:
 
             try:
                 config = AutoConfig.from_pretrained(name)
-                auto: Any = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
+                auto: Any = (
+                    AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
+                )
                 tokenizer = AutoTokenizer.from_pretrained(name)
                 model = auto.from_pretrained(name)
                 model = model.to(device).eval()

@@ -142,7 +142,8 @@ class LlamaCppBackend(Backend):
         )
 
     def _check_length(self, tokens: list[int], room: int) -> None:
-        n_ctx = self._llm.n_ctx()
+        # llama.cpp may pad the context it allocates; llama-cpp-python's buffers have the size asked for.
+        n_ctx = min(self._llm.n_ctx(), len(self._llm.input_ids))
         if len(tokens) + room > n_ctx:
             raise ModelError(
                 f"{self.endpoint}: prompt of {len(tokens)} tokens (+{room} to generate) exceeds the "

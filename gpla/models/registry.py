@@ -8,6 +8,7 @@ Specs: ``llamacpp:default``, ``llamacpp:/path/model.gguf``, ``openai:MODEL``,
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,15 @@ def parse_spec(spec: str, kinds: tuple[str, ...] = tuple(CHAT_BACKENDS)) -> Mode
     return ModelSpec(kind, rest, base_url)
 
 
-def _backend_class(target: str) -> Any:
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)
+def _construct(target: str, what: str, spec: ModelSpec, options: dict[str, Any]) -> Any:
+    """Import ``module:Class`` and build it, naming any option it does not take."""
+    module, _, name = target.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    try:
+        inspect.signature(cls).bind(spec.model, base_url=spec.base_url, **options)
+    except TypeError as exc:
+        raise ConfigError(f"{what}: unsupported option ({exc})") from None
+    return cls(spec.model, base_url=spec.base_url, **options)
 
 
 def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
@@ -82,11 +89,7 @@ def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
         cache = CallCache()
     elif cache_opt not in (False, None):
         cache = cache_opt if isinstance(cache_opt, CallCache) else CallCache(Path(cache_opt))
-    backend_cls = _backend_class(CHAT_BACKENDS[parsed.kind])
-    try:
-        backend = backend_cls(parsed.model, base_url=parsed.base_url, **options)
-    except TypeError as exc:
-        raise ConfigError(f"model {spec!r}: unsupported option ({exc})") from None
+    backend = _construct(CHAT_BACKENDS[parsed.kind], f"model {spec!r}", parsed, options)
     return CachedModel(backend, cache=cache, **wrapper_opts)
 
 
@@ -98,9 +101,7 @@ def load_embedding_model(
     if not isinstance(spec, str):
         return spec
     parsed = parse_spec(spec, kinds=tuple(EMBEDDING_BACKENDS))
-    cls = _backend_class(EMBEDDING_BACKENDS[parsed.kind])
-    try:
-        model: EmbeddingModel = cls(parsed.model, base_url=parsed.base_url, **options)
-    except TypeError as exc:
-        raise ConfigError(f"embedding model {spec!r}: unsupported option ({exc})") from None
+    model: EmbeddingModel = _construct(
+        EMBEDDING_BACKENDS[parsed.kind], f"embedding model {spec!r}", parsed, options
+    )
     return model

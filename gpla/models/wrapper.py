@@ -32,10 +32,11 @@ R = TypeVar("R", ChatResult, LabelProbs)
 class _Transient(Exception):
     """Some items of a round failed in a retryable way; carries the first cause and Retry-After."""
 
-    def __init__(self, cause: BaseException, retry_after: float | None) -> None:
+    def __init__(self, cause: BaseException, retry_after: float | None, n_failed: int) -> None:
         super().__init__(str(cause))
         self.cause = cause
         self.retry_after = retry_after
+        self.n_failed = n_failed
 
 
 def _wait_scale() -> float:
@@ -107,7 +108,7 @@ class CachedModel:
     ) -> dict[str, tuple[Any, bool]]:
         """Stored value and whether it was a cache hit, for every distinct key."""
         unique = dict(zip(keys, requests, strict=True))
-        hits = self.cache.get_many(list(unique)) if self.cache else {}
+        hits = self.cache.get_many(list(unique)) if self.cache is not None else {}
         if hits:
             record(self.usage, cache_hits=sum(k in hits for k in keys))
         answers: dict[str, tuple[Any, bool]] = {k: (v, True) for k, v in hits.items()}
@@ -139,7 +140,7 @@ class CachedModel:
         try:
             for attempt in retrying:
                 with attempt:
-                    pending = self._round(keys, requests, pending, call, encode, done, method)
+                    self._round(keys, requests, pending, call, encode, done, method)
         except _Transient as exc:
             raise self._error(method, exc.cause, self.max_attempts) from None
         return done
@@ -153,8 +154,9 @@ class CachedModel:
         encode: Callable[[R], Any],
         done: dict[str, Any],
         method: str,
-    ) -> list[int]:
-        """Send the pending items once; store successes; raise on failures (transient or not)."""
+    ) -> None:
+        """Send the pending items once and store the successes; ``pending`` keeps only the failed
+        ones, which raise (``_Transient`` when all of them are worth another try)."""
         batch = [requests[i] for i in pending]
         try:
             outcomes: list[Outcome[R]] = call(batch)
@@ -179,16 +181,16 @@ class CachedModel:
                 }
                 record(self.usage, calls=1, **tokens)
         done.update(stored)
-        if self.cache:
+        if self.cache is not None:
             self.cache.put_many(self.name, stored)
+        pending[:] = [i for i, _ in failed]
         if not failed:
-            return []
+            return
         fatal = next((e for _, e in failed if not self.backend.should_retry(e)), None)
         if fatal is not None:
             raise self._error(method, fatal, 1) from None
-        record(self.usage, retries=len(failed))
         waits = [w for _, e in failed if (w := self.backend.retry_after(e)) is not None]
-        raise _Transient(failed[0][1], max(waits) if waits else None)
+        raise _Transient(failed[0][1], max(waits) if waits else None, len(failed))
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         """Exponential backoff with jitter, or longer if the server asked (unscaled: the sleep
@@ -200,6 +202,8 @@ class CachedModel:
 
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient):
+            record(self.usage, retries=exc.n_failed)
         cause = self._describe(exc.cause if isinstance(exc, _Transient) else exc)
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning(
@@ -212,6 +216,9 @@ class CachedModel:
 
     def _describe(self, exc: BaseException | None) -> str:
         text = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
+        root = exc.__cause__ if exc is not None else None
+        if root is not None and str(root) and str(root) not in text:  # e.g. "Connection error." ← refused
+            text += f" ({type(root).__name__}: {root})"
         for secret in self.backend.secrets():
             if secret:
                 text = text.replace(secret, "***")

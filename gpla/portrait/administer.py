@@ -81,7 +81,9 @@ def administer(
 
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
-        raise ConfigError(f"unknown prompt variant(s) {', '.join(unknown)}; expected {', '.join(VARIANTS)}")
+        raise ConfigError(
+            f"unknown prompt variant(s) {', '.join(unknown)}; expected {', '.join(VARIANTS)}"
+        )
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     if batch_size < 1:
@@ -90,9 +92,11 @@ def administer(
     label = label or model_label(spec) + _suffix(persona, steer)
     system = system_prompt(persona, steer)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _check_run(out, {"model": spec, "label": label, "system_prompt": system, "max_tokens": max_tokens})
+    run = {"model": spec, "label": label, "system_prompt": system, "max_tokens": max_tokens}
+    _check_run(out, run)  # before loading a model: a wrong directory fails fast
     chat_model = load_chat_model(model) if isinstance(model, str) else model
+    if not (out / RUN_FILE).exists():  # only once the model loaded, so a bad spec leaves no trace
+        write_json(out / RUN_FILE, run)
 
     bank = bank or load_items()
     items = bank.items if limit is None else bank.items.head(limit)
@@ -113,25 +117,29 @@ def administer(
             requests = [
                 ChatRequest.chat(
                     render_prompt(variant, row.source, row.query, row.response, row.title),
-                    system=system, temperature=0.0, max_tokens=max_tokens,
-                )  # fmt: skip
+                    system=system,
+                    temperature=0.0,
+                    max_tokens=max_tokens,
+                )
                 for row, variant in chunk
             ]
             results = chat_model.generate(requests)
             lines = []
             for (row, variant), result in zip(chunk, results, strict=True):
                 parsed = parse_answer(result.text)
+                key = (int(row.portrait_id), int(row.option_id), variant)
                 record = {
-                    "portrait_id": int(row.portrait_id), "option_id": int(row.option_id),
-                    "variant": variant, "raw_response": result.text, "status": parsed.status,
+                    "portrait_id": key[0], "option_id": key[1], "variant": variant,
+                    "raw_response": result.text, "status": parsed.status,
                     "parsed_response": parsed.phrase, "numeric_response": parsed.value,
                 }  # fmt: skip
-                done[(record["portrait_id"], record["option_id"], variant)] = record
+                done[key] = record
                 lines.append(record)
             _append(out / ANSWERS_FILE, lines)
             bar.advance(task, len(chunk))
 
-    usage = getattr(chat_model, "usage", None)  # the wrapped models' counters (absent on bare backends)
+    # The wrapped models' counters (a bare backend or a fake has none).
+    usage: Any = getattr(chat_model, "usage", None)
     summary.usage = dict(usage.as_dict()) if hasattr(usage, "as_dict") else {}
     summary.counts = _export(out, label, bank, system, list(done.values()))
     write_json(out / SUMMARY_FILE, asdict(summary) | {"total": summary.total})
@@ -158,8 +166,6 @@ def _check_run(out: Path, run: dict[str, Any]) -> None:
                 f"{out} holds answers of another administration (different {', '.join(changed)}); "
                 "use a new --out directory"
             )
-    else:
-        write_json(path, run)
 
 
 def _read_answers(path: Path) -> dict[tuple[int, int, str], dict[str, Any]]:
@@ -177,7 +183,9 @@ def _read_answers(path: Path) -> dict[tuple[int, int, str], dict[str, Any]]:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             if number == len(lines):
                 break
-            raise DataError(f"{path}: line {number} is not an answer record; fix or remove it") from None
+            raise DataError(
+                f"{path}: line {number} is not an answer record; fix or remove it"
+            ) from None
         done[key] = record
     return done
 
@@ -189,7 +197,9 @@ def _append(path: Path, records: list[dict[str, Any]]) -> None:
         os.fsync(fh.fileno())
 
 
-def _export(out: Path, label: str, bank: ItemBank, system: str | None, answers: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def _export(
+    out: Path, label: str, bank: ItemBank, system: str | None, answers: list[dict[str, Any]]
+) -> dict[str, dict[str, int]]:
     """Per-variant raw files and the averaged file in the authors' layout; returns status counts."""
     items = bank.items.set_index(["portrait_id", "option_id"])
     by_variant: dict[str, list[dict[str, Any]]] = {}
@@ -198,21 +208,36 @@ def _export(out: Path, label: str, bank: ItemBank, system: str | None, answers: 
         if key not in items.index:
             continue
         item = items.loc[key]
-        record: dict[str, Any] = {"portrait_id": key[0], "option_id": key[1], "raw_response": answer["raw_response"]}
+        record: dict[str, Any] = {
+            "portrait_id": key[0],
+            "option_id": key[1],
+            "raw_response": answer["raw_response"],
+        }
         if answer["status"] == "valid":
-            record |= {"parsed_response": answer["parsed_response"], "numeric_response": answer["numeric_response"]}
+            record |= {
+                "parsed_response": answer["parsed_response"],
+                "numeric_response": answer["numeric_response"],
+            }
         else:
             record["error"] = f"{answer['status']} answer: {answer['raw_response']!r}"
         record["status"] = answer["status"]
-        record["content"] = {"title": item["title"] or None, "text": item["query"], "output_text": item["response"]}
-        record["prompt"] = render_prompt(answer["variant"], item["source"], item["query"], item["response"], item["title"])
+        record["content"] = {
+            "title": item["title"] or None,
+            "text": item["query"],
+            "output_text": item["response"],
+        }
+        record["prompt"] = render_prompt(
+            answer["variant"], item["source"], item["query"], item["response"], item["title"]
+        )
         if system:
             record["system_prompt"] = system
         by_variant.setdefault(answer["variant"], []).append(record)
     for variant, records in by_variant.items():
         write_json(out / f"{label}_{variant}_results.json", records)
     write_json(out / f"{label}{AVERAGED_SUFFIX}", average_records(by_variant, what=str(out)))
-    counts = pd.DataFrame([(a["variant"], a["status"]) for a in answers], columns=["variant", "status"])
+    counts = pd.DataFrame(
+        [(a["variant"], a["status"]) for a in answers], columns=["variant", "status"]
+    )
     table = counts.value_counts().unstack(fill_value=0) if len(counts) else pd.DataFrame()
     return {
         str(v): {str(s): int(n) for s, n in table.loc[v].items()}

@@ -42,8 +42,12 @@ def load_ratings(path: str | Path) -> pd.DataFrame:
                     oid = int(option["option_id"])
                     rows.extend((b, int(pid), oid, str(p), float(r)) for r, p in option["data"])
                 except (KeyError, TypeError, ValueError):
-                    raise DataError(f"{path}: batch #{b}, portrait {pid}: expected option_id and data [[rating, participant], …]") from None
-    frame = pd.DataFrame(rows, columns=["batch", "portrait_id", "option_id", "participant", "rating"])
+                    raise DataError(
+                        f"{path}: batch #{b}, portrait {pid}: expected option_id and data [[rating, participant], …]"
+                    ) from None
+    frame = pd.DataFrame(
+        rows, columns=["batch", "portrait_id", "option_id", "participant", "rating"]
+    )
     if frame.empty:
         raise DataError(f"{path}: no ratings")
     return frame
@@ -53,10 +57,14 @@ def load_participants(path: str | Path) -> pd.DataFrame:
     """Participants × (family, dimension) scores (columns a MultiIndex)."""
     data = read_json(path)
     if not isinstance(data, dict) or not data:
-        raise DataError(f"{path}: expected an object participant → {{family: {{dimension: score}}}}")
+        raise DataError(
+            f"{path}: expected an object participant → {{family: {{dimension: score}}}}"
+        )
     try:
         records = {
-            str(p): {(fam, dim): float(v) for fam, dims in scores.items() for dim, v in dims.items()}
+            str(p): {
+                (fam, dim): float(v) for fam, dims in scores.items() for dim, v in dims.items()
+            }
             for p, scores in data.items()
         }
     except (AttributeError, TypeError, ValueError):
@@ -78,15 +86,20 @@ def annotate(
         raise DataError(f"participant scores hold none of the families {', '.join(families)}")
     scores = participants[columns].to_numpy(float)
     row_of = {p: i for i, p in enumerate(participants.index)}
-    out = []
+    out: list[tuple[Any, ...]] = []
     for (pid, oid), item in ratings.groupby(["portrait_id", "option_id"], sort=True):
         rows = [row_of.get(p, -1) for p in item["participant"]]
         keep = np.array(rows) >= 0
         # One call per item: spearmanr of [ratings | all dimensions] gives every rho and p at once.
-        table = np.column_stack([item["rating"].to_numpy(float)[keep], scores[np.array(rows)[keep]]])
+        table = np.column_stack(
+            [item["rating"].to_numpy(float)[keep], scores[np.array(rows)[keep]]]
+        )
         rho, p = _spearman_first_row(table)
         n = int(keep.sum())
-        out.extend((pid, oid, fam, dim, r, pv, n) for (fam, dim), r, pv in zip(columns, rho, p, strict=True))
+        out.extend(
+            (pid, oid, fam, dim, r, pv, n)
+            for (fam, dim), r, pv in zip(columns, rho, p, strict=True)
+        )
     return pd.DataFrame(out, columns=CORRELATION_COLUMNS)
 
 
@@ -97,25 +110,35 @@ def _spearman_first_row(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if table.shape[0] < 3 or np.all(table[:, 0] == table[0, 0]):
         return nan, nan.copy()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)  # a dimension constant among raters
+        warnings.simplefilter(
+            "ignore", stats.ConstantInputWarning
+        )  # a dimension constant among raters
         result = stats.spearmanr(table)
     if k == 1:  # two columns: scipy returns scalars
         return np.array([result.statistic]), np.array([result.pvalue])
     return np.asarray(result.statistic)[0, 1:], np.asarray(result.pvalue)[0, 1:]
 
 
-def significant(correlations: pd.DataFrame, min_abs: float = MIN_ABS_RHO, alpha: float = ALPHA) -> pd.Series:
+def significant(
+    correlations: pd.DataFrame, min_abs: float = MIN_ABS_RHO, alpha: float = ALPHA
+) -> pd.Series:
     """The paper's criterion (§3.2.3, footnote 6): |rho| > 0.3 and p < 0.05."""
     return (correlations["rho"].abs() > min_abs) & (correlations["p_value"] < alpha)
 
 
-def significant_counts(correlations: pd.DataFrame, min_abs: float = MIN_ABS_RHO, alpha: float = ALPHA) -> pd.DataFrame:
+def significant_counts(
+    correlations: pd.DataFrame, min_abs: float = MIN_ABS_RHO, alpha: float = ALPHA
+) -> pd.DataFrame:
     """Per family: item–dimension pairs, significant pairs, and items with at least one."""
     flag = correlations.assign(significant=significant(correlations, min_abs, alpha))
-    items_with = flag[flag["significant"]].groupby("family")[["portrait_id", "option_id"]].apply(
-        lambda g: len(g.drop_duplicates())
+    items_with = (
+        flag[flag["significant"]]
+        .groupby("family")[["portrait_id", "option_id"]]
+        .apply(lambda g: len(g.drop_duplicates()))
     )
-    counts = flag.groupby("family").agg(pairs=("significant", "size"), significant=("significant", "sum"))
+    counts = flag.groupby("family").agg(
+        pairs=("significant", "size"), significant=("significant", "sum")
+    )
     counts["items_with_significant"] = items_with.reindex(counts.index).fillna(0).astype(int)
     return counts.reset_index()
 
@@ -128,7 +151,9 @@ def shared_raters(ratings: pd.DataFrame) -> pd.DataFrame:
     """
     per = ratings.groupby("participant")["batch"].unique()
     shared = per[per.map(len) > 1]
-    return pd.DataFrame({"participant": shared.index, "batches": [sorted(map(int, b)) for b in shared]})
+    return pd.DataFrame(
+        {"participant": shared.index, "batches": [sorted(map(int, b)) for b in shared]}
+    )
 
 
 def load_correlation_results(path: str | Path) -> pd.DataFrame:

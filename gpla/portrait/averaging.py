@@ -50,7 +50,9 @@ def find_raw_files(raw_dir: str | Path) -> dict[str, dict[str, Path]]:
         if match:
             found.setdefault(match["model"], {})[match["variant"]] = path
     if not found:
-        raise DataError(f"{raw_dir}: no files named <model>_<variant>_results.json (e.g. gpt-4o_v1_results.json)")
+        raise DataError(
+            f"{raw_dir}: no files named <model>_<variant>_results.json (e.g. gpt-4o_v1_results.json)"
+        )
     return found
 
 
@@ -58,7 +60,9 @@ def _variant_order(variant: str) -> tuple[int, str]:
     return (VARIANTS.index(variant), "") if variant in VARIANTS else (len(VARIANTS), variant)
 
 
-def average_records(variant_records: Mapping[str, list[dict[str, Any]]], *, what: str = "raw results") -> list[dict[str, Any]]:
+def average_records(
+    variant_records: Mapping[str, list[dict[str, Any]]], *, what: str = "raw results"
+) -> list[dict[str, Any]]:
     """Averaged records (the authors' layout) from each variant's list of raw records."""
     by_item: dict[tuple[int, int], dict[str, dict[str, Any]]] = {}
     for variant in sorted(variant_records, key=_variant_order):
@@ -66,12 +70,16 @@ def average_records(variant_records: Mapping[str, list[dict[str, Any]]], *, what
             try:
                 key = (int(record["portrait_id"]), int(record["option_id"]))
             except (KeyError, TypeError, ValueError):
-                raise DataError(f"{what} {variant}, record #{index}: needs portrait_id and option_id") from None
+                raise DataError(
+                    f"{what} {variant}, record #{index}: needs portrait_id and option_id"
+                ) from None
             by_item.setdefault(key, {})[variant] = record
     return [_average_item(key, by_item[key], what) for key in sorted(by_item)]
 
 
-def _average_item(key: tuple[int, int], records: dict[str, dict[str, Any]], what: str) -> dict[str, Any]:
+def _average_item(
+    key: tuple[int, int], records: dict[str, dict[str, Any]], what: str
+) -> dict[str, Any]:
     first = records.get("v1") or next(iter(records.values()))
     responses: dict[str, float] = {}
     errors: dict[str, dict[str, Any]] = {}
@@ -81,7 +89,9 @@ def _average_item(key: tuple[int, int], records: dict[str, dict[str, Any]], what
             try:
                 responses[variant] = float(value)
             except (TypeError, ValueError):
-                raise DataError(f"{what} {variant}, item {key}: numeric_response {value!r} is not a number") from None
+                raise DataError(
+                    f"{what} {variant}, item {key}: numeric_response {value!r} is not a number"
+                ) from None
         elif "error" in record:
             errors[variant] = {"error": record["error"]}
     out: dict[str, Any] = {

@@ -36,7 +36,11 @@ def coverage(
     rho_col = "rho" if "rho" in correlations.columns else "r"
     if rho_col not in correlations.columns or "dimension" not in correlations.columns:
         raise DataError("correlations need columns dimension and rho (or r)")
-    sub = correlations[correlations["family"] == family] if "family" in correlations.columns else correlations
+    sub = (
+        correlations[correlations["family"] == family]
+        if "family" in correlations.columns
+        else correlations
+    )
     keep = sub[rho_col].abs() > min_abs
     if "p_value" in sub.columns:
         keep &= sub["p_value"] < alpha
@@ -47,4 +51,6 @@ def coverage(
     shares = counts / total
     smallest = float(shares.min())
     ratio = float(shares.max() / smallest) if smallest > 0 else float("inf")
-    return Coverage(counts=counts, shares=shares, std=float(shares.std(ddof=1)), imbalance_ratio=ratio)
+    return Coverage(
+        counts=counts, shares=shares, std=float(shares.std(ddof=1)), imbalance_ratio=ratio
+    )

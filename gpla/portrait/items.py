@@ -31,7 +31,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 """Dimensions per family, in the order of the paper's tables (Table 5 for pvq, Table 6 for bfi)."""
 
 # Key of each family's correlation list in the item bank and the authors' output files.
-CORRELATION_KEYS = {"pvq": "correlations", "higher_pvq": "higher_pvq_correlations", "bfi": "bfi_correlations"}
+CORRELATION_KEYS = {
+    "pvq": "correlations",
+    "higher_pvq": "higher_pvq_correlations",
+    "bfi": "bfi_correlations",
+}
 
 # The thousands digit of a portrait id names the source (VP §3.2.1; checked against queries/*.json).
 SOURCES = {1: "Reddit", 2: "DearAbby", 3: "ShareGPT", 4: "LMSYS"}
@@ -71,7 +75,9 @@ class ItemBank:
         if absent:
             raise DataError(f"item(s) {absent[:5]} are not in the item bank")
         rows = [index.get_loc(k) for k in wanted]
-        return ItemBank(items=self.items.iloc[rows].reset_index(drop=True), correlations=self.correlations)
+        return ItemBank(
+            items=self.items.iloc[rows].reset_index(drop=True), correlations=self.correlations
+        )
 
     def correlation_matrix(self, family: str) -> pd.DataFrame:
         """Items × dimensions of one family (index (portrait_id, option_id)); missing pairs are 0."""
@@ -119,9 +125,12 @@ def load_items(path: str | Path | None = None) -> ItemBank:
                 raise DataError(f"{where}, output {output.get('id')!r}: malformed item") from None
     items = pd.DataFrame(rows)
     if items.duplicated(["portrait_id", "option_id"]).any():
-        dup = items.loc[items.duplicated(["portrait_id", "option_id"]), ["portrait_id", "option_id"]]
+        dup = items.loc[
+            items.duplicated(["portrait_id", "option_id"]), ["portrait_id", "option_id"]
+        ]
         raise DataError(f"{path}: duplicate items {dup.to_records(index=False).tolist()[:5]}")
     items = items.sort_values(["portrait_id", "option_id"], ignore_index=True)
-    correlations = pd.DataFrame(corr, columns=["portrait_id", "option_id", "family", "dimension", "r"])
+    correlations = pd.DataFrame(
+        corr, columns=["portrait_id", "option_id", "family", "dimension", "r"]
+    )
     return ItemBank(items=items, correlations=correlations)
-

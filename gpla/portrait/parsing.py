@@ -26,6 +26,9 @@ _REFUSAL = re.compile(
 )
 
 
+_PHRASE = re.compile(r"\b(?:" + "|".join(map(re.escape, SCALE)) + r")\b")
+
+
 @dataclass(frozen=True)
 class ParsedAnswer:
     status: Status
@@ -46,4 +49,8 @@ def parse_answer(text: str | None) -> ParsedAnswer:
     phrase = normalise(text)
     if phrase in SCALE:
         return ParsedAnswer("valid", phrase, SCALE[phrase])
-    return ParsedAnswer("refusal" if _REFUSAL.search(text) else "invalid")
+    # An answer whose first sentence rates ("This response is somewhat like me. As an AI I …") did
+    # answer: it is invalid for its extra words, not a refusal.
+    first_sentence = re.split(r"[.!?\n]", phrase, maxsplit=1)[0]
+    refused = _REFUSAL.search(text) and not _PHRASE.search(first_sentence)
+    return ParsedAnswer("refusal" if refused else "invalid")

@@ -33,7 +33,9 @@ def radar_plot(
     if models is not None:
         unknown = [m for m in models if m not in table.index]
         if unknown:
-            raise DataError(f"no {family} scores for model(s) {', '.join(unknown)}; have {', '.join(table.index)}")
+            raise DataError(
+                f"no {family} scores for model(s) {', '.join(unknown)}; have {', '.join(table.index)}"
+            )
         table = table.loc[list(models)]
     if table.empty:
         raise DataError(f"no {family} scores to plot")
@@ -43,8 +45,8 @@ def radar_plot(
     closed = np.append(angles, angles[0])
     fig, ax = plt.subplots(figsize=(6.5, 6.5), subplot_kw={"polar": True})
     try:
-        ax.set_theta_offset(np.pi / 2)
-        ax.set_theta_direction(-1)
+        ax.set_theta_offset(np.pi / 2)  # type: ignore[attr-defined]  # a PolarAxes
+        ax.set_theta_direction(-1)  # type: ignore[attr-defined]
         for model, row in table.iterrows():
             values = np.append(row.to_numpy(float), row.iloc[0])
             ax.plot(closed, values, linewidth=1.6, label=str(model))
@@ -57,7 +59,15 @@ def radar_plot(
         if column == "centered_mean":
             # The centre of the model's scale use: above it a value is prioritised, below it is not.
             ax.plot(closed, np.zeros_like(closed), color="grey", linewidth=0.8, linestyle="--")
-        ax.set_title(title or ("Value Portrait: " + ", ".join(map(str, table.index[:3])) + (" …" if len(table) > 3 else "")), pad=24)
+        ax.set_title(
+            title
+            or (
+                "Value Portrait: "
+                + ", ".join(map(str, table.index[:3]))
+                + (" …" if len(table) > 3 else "")
+            ),
+            pad=24,
+        )
         if len(table) > 1:
             ax.legend(loc="upper right", bbox_to_anchor=(1.35, 1.12), fontsize="small")
         path = Path(path)

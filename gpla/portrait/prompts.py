@@ -70,7 +70,9 @@ def family_of(source: str) -> Family:
 def render_prompt(variant: str, source: str, query: str, response: str, title: str = "") -> str:
     """The user prompt of one item under one of the six variants (``v1`` … ``v3_reversed``)."""
     if variant not in VARIANTS:
-        raise ConfigError(f"unknown prompt variant {variant!r}; expected one of {', '.join(VARIANTS)}")
+        raise ConfigError(
+            f"unknown prompt variant {variant!r}; expected one of {', '.join(VARIANTS)}"
+        )
     version, _, reversed_ = variant.partition("_")
     family = family_of(source)
     # The authors' message-family v2 prompt (normal order only) was run without "IMPORTANT: ".

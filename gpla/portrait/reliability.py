@@ -40,16 +40,16 @@ def dimension_reliability(
     exclusions = tuple(exclusions)
     rows = []
     for family in families:
-        keyed = keyed_items(bank, family, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions)
+        keyed = keyed_items(
+            bank,
+            family,
+            threshold=threshold,
+            reverse_negative=reverse_negative,
+            exclusions=exclusions,
+        )
         for dimension in FAMILIES[family]:
-            sub = keyed[keyed["dimension"] == dimension]
-            sub = sub[[key in X.columns for key in zip(sub["portrait_id"], sub["option_id"], strict=True)]]
-            names = [f"{p}_{o}" for p, o in zip(sub["portrait_id"], sub["option_id"], strict=True)]
-            data = X[list(zip(sub["portrait_id"], sub["option_id"], strict=True))].set_axis(names, axis=1)
-            constant = [c for c in names if data[c].nunique(dropna=True) <= 1]
-            data = data.drop(columns=constant)
-            reverse = [c for c, sign in zip(names, sub["sign"], strict=True) if sign < 0 and c not in constant]
             what = f"{family} {dimension} (models × items)"
+            data, reverse, constant = _items_table(X, keyed[keyed["dimension"] == dimension])
             if data.shape[1] < 2:
                 raise DataError(f"{what}: fewer than 2 varying items; alpha needs at least 2")
             result = cronbach_alpha(data, reverse=reverse, missing=missing, what=what)
@@ -58,3 +58,16 @@ def dimension_reliability(
                 result.n_items, result.n_obs, len(constant),
             ))  # fmt: skip
     return pd.DataFrame(rows, columns=ALPHA_COLUMNS)
+
+
+def _items_table(X: pd.DataFrame, keyed: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Models × the answered keyed items (columns "portrait_option"), the reverse-scored ones among
+    them, and the constant ones that were dropped."""
+    keys = [k for k in zip(keyed["portrait_id"], keyed["option_id"], strict=True) if k in X.columns]
+    sign = dict(
+        zip(zip(keyed["portrait_id"], keyed["option_id"], strict=True), keyed["sign"], strict=True)
+    )
+    data = X[keys].set_axis([f"{p}_{o}" for p, o in keys], axis=1)
+    constant = [c for c in data.columns if data[c].nunique(dropna=True) <= 1]
+    reverse = [f"{p}_{o}" for p, o in keys if sign[(p, o)] < 0 and f"{p}_{o}" not in constant]
+    return data.drop(columns=constant), reverse, constant

@@ -69,7 +69,9 @@ def _read_file(path: Path) -> pd.DataFrame:
     for col in ("portrait_id", "option_id"):
         ids = pd.to_numeric(frame[col], errors="coerce")
         if ids.isna().any():
-            raise DataError(f"{path}: {col} must be an integer (row {int(np.flatnonzero(ids.isna())[0])})")
+            raise DataError(
+                f"{path}: {col} must be an integer (row {int(np.flatnonzero(ids.isna())[0])})"
+            )
         frame[col] = ids.astype(int)
     values = pd.to_numeric(frame["numeric_response"], errors="coerce")
     bad = values.notna() & ~values.between(1, 6)
@@ -87,4 +89,6 @@ def _read_file(path: Path) -> pd.DataFrame:
 
 def response_matrix(responses: pd.DataFrame) -> pd.DataFrame:
     """Models × items (columns: (portrait_id, option_id)); NaN where a model has no valid answer."""
-    return responses.pivot(index="model", columns=["portrait_id", "option_id"], values="numeric_response")
+    return responses.pivot(
+        index="model", columns=["portrait_id", "option_id"], values="numeric_response"
+    )

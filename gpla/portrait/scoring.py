@@ -12,6 +12,7 @@ range): ``PAPER_BFI_FACTOR``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -58,7 +59,10 @@ def keyed_items(
     if reverse_negative:
         keep |= corr["r"] < -threshold
     out = corr.loc[keep, ["dimension", "portrait_id", "option_id", "r"]].copy()
-    dropped = {(int(e.portrait_id), int(e.option_id), e.dimension) for e in map(Exclusion._make, exclusions)}
+    dropped = {
+        (int(e.portrait_id), int(e.option_id), e.dimension)
+        for e in map(Exclusion._make, exclusions)
+    }
     if dropped:
         pairs = zip(out["portrait_id"], out["option_id"], out["dimension"], strict=True)
         out = out[[p not in dropped for p in pairs]]
@@ -84,25 +88,36 @@ def score(
     exclusions = tuple(exclusions)
     rows = []
     for family in families:
-        keyed = keyed_items(bank, family, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions)
+        keyed = keyed_items(
+            bank,
+            family,
+            threshold=threshold,
+            reverse_negative=reverse_negative,
+            exclusions=exclusions,
+        )
         union = keyed[["portrait_id", "option_id"]].drop_duplicates()
         centre_cols = _columns(X, union["portrait_id"], union["option_id"])
         if not centre_cols:
-            raise DataError(f"no answered item counts for any {family} dimension; are these Value Portrait items?")
-        with np.errstate(invalid="ignore"):
+            raise DataError(
+                f"no answered item counts for any {family} dimension; are these Value Portrait items?"
+            )
+        with warnings.catch_warnings():
+            # A model without one valid answer gets a NaN centre, not a warning.
+            warnings.simplefilter("ignore", RuntimeWarning)
             centre = np.nanmean(X[centre_cols].to_numpy(dtype=float), axis=1)
         for dimension in FAMILIES[family]:
             sub = keyed[keyed["dimension"] == dimension]
             cols = _columns(X, sub["portrait_id"], sub["option_id"])
             signs = sub.set_index(["portrait_id", "option_id"])["sign"].reindex(cols).to_numpy()
-            values = X[cols].to_numpy(dtype=float) if cols else np.empty((len(X), 0))
-            values = np.where(signs < 0, 7 - values, values)
+            values = X[cols].to_numpy(dtype=float)
+            values = np.where(signs < 0, 7 - values, values)  # reverse-scored items
             n = np.sum(~np.isnan(values), axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(n > 0, np.nansum(values, axis=1) / np.maximum(n, 1), np.nan)
-                std = _nanstd(values, n)
+            mean = np.where(n > 0, np.nansum(values, axis=1) / np.maximum(n, 1), np.nan)
+            std = _nanstd(values, n)
             for i, model in enumerate(X.index):
-                rows.append((model, family, dimension, mean[i] - centre[i], mean[i], std[i], int(n[i])))
+                rows.append(
+                    (model, family, dimension, mean[i] - centre[i], mean[i], std[i], int(n[i]))
+                )
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
@@ -120,7 +135,9 @@ def _nanstd(values: np.ndarray, n: np.ndarray) -> np.ndarray:
     return out
 
 
-def wide_scores(scores: pd.DataFrame, family: str = "pvq", column: str = "centered_mean") -> pd.DataFrame:
+def wide_scores(
+    scores: pd.DataFrame, family: str = "pvq", column: str = "centered_mean"
+) -> pd.DataFrame:
     """Models × dimensions of one family (the layout of Table 5), dimensions in the paper's order."""
     sub = scores[scores["family"] == family]
     table = sub.pivot(index="model", columns="dimension", values=column)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,7 @@ def _alphas(ctx: StageContext, X: pd.DataFrame, loadings: pd.DataFrame,
             ctx.note(f"alpha of {factor} skipped: a single value")
             continue
         reverse = [v for v in values if loadings.at[v, factor] < 0]
-        res = _attempt(ctx, f"alpha of {factor}", lambda v=values, r=reverse: cronbach_alpha(X[v], reverse=r))
+        res = _attempt(ctx, f"alpha of {factor}", partial(cronbach_alpha, X[values], reverse=reverse))
         if res is not None:
             rows.append({"factor": factor, "alpha": res.alpha, "ci_low": res.ci_low, "ci_high": res.ci_high,
                          "ci_method": res.ci_method, "n_items": res.n_items})

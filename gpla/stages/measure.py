@@ -38,11 +38,13 @@ def run_questions(ctx: StageContext) -> None:
         questions = run_batched(ctx.store(), values, ctx.config.questions.batch_size, work,
                                 "questions", {"questions": ["value", "question"]})["questions"]
         empty = questions["question"].isna() | (questions["question"].astype(str).str.strip() == "")
+        if empty.all():
+            raise DataError("questions: the designer wrote no usable question; supply them in questions.file")
         if empty.any():
-            raise DataError(
-                f"questions: the designer gave no question for {questions.loc[empty, 'value'].tolist()}; "
-                "supply them in questions.file"
-            )
+            # In "all responses" mode these values are still measured from the other answers.
+            ctx.note(f"no question for {empty.sum()} value(s) (unreadable designer reply): "
+                     f"{', '.join(questions.loc[empty, 'value'].astype(str))}")
+            questions = questions[~empty].reset_index(drop=True)
     ctx.info["questions"] = len(questions)
     ctx.write("questions", questions)
 

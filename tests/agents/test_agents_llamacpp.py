@@ -33,12 +33,8 @@ PERCEPTIONS = pd.DataFrame(
 
 
 @pytest.fixture(scope="session")
-def llama(tmp_path_factory: pytest.TempPathFactory) -> ChatModel:
-    from gpla.models import load_chat_model
-
-    return load_chat_model(
-        "llamacpp:default", cache=tmp_path_factory.mktemp("agents-llama") / "calls.sqlite"
-    )
+def llama(embedded_model: ChatModel) -> ChatModel:
+    return embedded_model
 
 
 def test_perception_parser(llama: ChatModel) -> None:
@@ -51,7 +47,9 @@ def test_perception_parser(llama: ChatModel) -> None:
             ],
         }
     )
-    out = PerceptionParser(llama).parse(docs)
+    parser = PerceptionParser(llama)
+    assert parser.completion  # the GGUF has no chat template: plain few-shot completions
+    out = parser.parse(docs)
     assert list(out.columns) == ["perception_id", "doc_id", "chunk", "text", "error"]
     assert len(out) >= 1 and (out["doc_id"] == "d1").all() and (out["chunk"] == 0).all()
     good = out[out["error"].isna()]
@@ -96,13 +94,13 @@ def test_value_evaluator(llama: ChatModel) -> None:
     np.testing.assert_allclose(
         out.loc[kept, "score"], out.loc[kept, "p_support"] - out.loc[kept, "p_oppose"]
     )
-    # p_relevant is the model's yes-probability on the ValueLlama-style completion prompt. Not exact:
-    # llama.cpp's logits move by ~0.01 with the KV-cache state the previous prompt left behind.
+    # p_relevant is exactly the model's yes-probability on the ValueLlama-style completion prompt,
+    # whatever prompts were evaluated before it (the backend reuses KV-cache prefixes).
     direct = llama.label_probs(
         [ChatRequest.completion(relevance_prompt(PERCEPTIONS["text"][0], "Honesty"), max_tokens=1)],
         RELEVANCE_LABELS,
     )
-    assert out["p_relevant"].iloc[0] == pytest.approx(direct[0, 0], abs=0.05)
+    assert out["p_relevant"].iloc[0] == pytest.approx(direct[0, 0], abs=1e-6)
 
 
 def test_question_designer(llama: ChatModel) -> None:
@@ -134,3 +132,19 @@ def test_cli_evaluate_json(llama: ChatModel, tmp_path: Path) -> None:
     records = json.loads(result.stdout[result.stdout.index("[") :])
     assert [r["value"] for r in records] == ["Honesty", "Tradition"]
     assert all(0 <= r["p_relevant"] <= 1 for r in records)
+
+
+@pytest.mark.server
+def test_value_evaluator_through_openai_server(openai_server: str, llama: ChatModel) -> None:
+    """The same judgments over real HTTP (llama-cpp-python's OpenAI-compatible server, same GGUF):
+    label probabilities from the completions endpoint's top logprobs match the in-process logits."""
+    from gpla.models import load_chat_model
+
+    remote = load_chat_model(f"openai:gemma@{openai_server}", cache=False)
+    pairs = PERCEPTIONS.assign(value=["Honesty", "Achievement"])
+    over_http = ValueEvaluator(remote).evaluate(pairs)
+    in_process = ValueEvaluator(llama).evaluate(pairs)
+    assert list(over_http.columns) == list(in_process.columns)
+    assert over_http["p_relevant"].between(0, 1).all()
+    np.testing.assert_allclose(over_http["p_relevant"], in_process["p_relevant"], atol=0.05)
+    assert remote.usage.calls >= 2

@@ -107,9 +107,9 @@ def test_non_numeric_column() -> None:
 
 
 def test_heywood_case_is_detected() -> None:
-    # Population r12 = r13 = .9, r23 = .5 implies a standardised loading of x1 of sqrt(.81/.5) > 1,
-    # so x1's ML residual variance is negative; semopy would silently hold it at 0.
-    cov = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, 0.5], [0.9, 0.5, 1.0]])
+    # Population r12 = r13 = .8, r23 = .5 (positive definite) implies a standardised loading of x1 of
+    # sqrt(.64/.5) > 1, so x1's ML residual variance is negative; semopy would silently hold it at 0.
+    cov = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
     data = _normal(cov, n=2000)
     with pytest.raises(ModelFitError, match=r"Heywood case.*residual variance of x1"):
         CFA("F =~ x1 + x2 + x3").fit(data)

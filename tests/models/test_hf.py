@@ -44,8 +44,15 @@ def seq2seq_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("tiny-t5")
     torch.manual_seed(0)
     config = T5Config(
-        vocab_size=30522, d_model=32, d_ff=64, d_kv=8, num_layers=2, num_heads=2,
-        decoder_start_token_id=0, pad_token_id=0, eos_token_id=102,
+        vocab_size=30522,
+        d_model=32,
+        d_ff=64,
+        d_kv=8,
+        num_layers=2,
+        num_heads=2,
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=102,
     )
     T5ForConditionalGeneration(config).save_pretrained(folder)
     _tokenizer_files(folder)
@@ -82,7 +89,9 @@ def test_causal_label_probs_with_left_padding_equal_unpadded_softmax(causal_dir:
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-9)
     for row, prompt in zip(probs, PROMPTS, strict=True):
         # Prompts differ in length, so the batch is left-padded: positions must still start at 0.
-        np.testing.assert_allclose(row, _manual_probs(causal_dir, model.backend, prompt, labels), atol=1e-5)
+        np.testing.assert_allclose(
+            row, _manual_probs(causal_dir, model.backend, prompt, labels), atol=1e-5
+        )
 
 
 def test_causal_generate_batches_and_cuts_at_stop(causal_dir: Path) -> None:
@@ -96,14 +105,18 @@ def test_causal_generate_batches_and_cuts_at_stop(causal_dir: Path) -> None:
     assert alone.text == results[1].text
     first_word = alone.text.split()[0] if alone.text.split() else None
     if first_word:
-        stopped = model.generate([ChatRequest.completion("Is it good?", max_tokens=5, stop=(first_word,))])[0]
+        stopped = model.generate(
+            [ChatRequest.completion("Is it good?", max_tokens=5, stop=(first_word,))]
+        )[0]
         assert first_word not in stopped.text and stopped.finish_reason == "stop"
 
 
 def test_seq2seq_beam_search_returns_all_sequences_and_label_probs(seq2seq_dir: Path) -> None:
     model = load_chat_model(f"hf:{seq2seq_dir}", cache=False, num_beams=4, num_return_sequences=3)
     assert model.backend.seq2seq
-    [result] = model.generate([ChatRequest.completion("[Generate]:\tSituation: lying to a friend", max_tokens=6)])
+    [result] = model.generate(
+        [ChatRequest.completion("[Generate]:\tSituation: lying to a friend", max_tokens=6)]
+    )
     assert len(result.meta["sequences"]) == 3
     assert result.text == result.meta["sequences"][0]
     probs = model.label_probs(PROMPTS[:2], ["support", "oppose", "either"])
@@ -117,6 +130,9 @@ def test_json_schema_is_stated_in_the_prompt(causal_dir: Path) -> None:
     with_schema = model.backend.prompt_ids(ChatRequest.chat("Name a value.", json_schema=schema))
     assert len(with_schema) > len(plain)
     [r] = model.generate([ChatRequest.chat("Name a value.", json_schema=schema, max_tokens=4)])
-    assert r.meta["json_valid"] in (True, False)  # random weights: validity is recorded, not assumed
+    assert r.meta["json_valid"] in (
+        True,
+        False,
+    )  # random weights: validity is recorded, not assumed
     if r.meta["json_valid"]:
         json.loads(r.text)

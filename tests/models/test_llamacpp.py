@@ -31,7 +31,9 @@ PROMPTS = [
 def test_generate_answers_raw_and_chat_requests(embedded_model: ChatModel) -> None:
     raw, chat = embedded_model.generate(
         [
-            ChatRequest.completion("Q: What is the capital of France?\nA:", max_tokens=12, stop=("\n",)),
+            ChatRequest.completion(
+                "Q: What is the capital of France?\nA:", max_tokens=12, stop=("\n",)
+            ),
             ChatRequest.chat("Name one thing people value.", max_tokens=12),
         ]
     )
@@ -44,11 +46,18 @@ def test_generate_answers_raw_and_chat_requests(embedded_model: ChatModel) -> No
 def test_json_schema_gives_valid_json(embedded_model: ChatModel) -> None:
     schema = {
         "type": "object",
-        "properties": {"value": {"enum": ["Honesty", "Care", "Power"]}, "important": {"type": "boolean"}},
+        "properties": {
+            "value": {"enum": ["Honesty", "Care", "Power"]},
+            "important": {"type": "boolean"},
+        },
         "required": ["value", "important"],
     }
     [result] = embedded_model.generate(
-        [ChatRequest.chat("Which value is about telling the truth?", json_schema=schema, max_tokens=40)]
+        [
+            ChatRequest.chat(
+                "Which value is about telling the truth?", json_schema=schema, max_tokens=40
+            )
+        ]
     )
     data = json.loads(result.text)
     assert data["value"] in {"Honesty", "Care", "Power"} and isinstance(data["important"], bool)
@@ -61,12 +70,16 @@ def _softmax_label_probs(model: ChatModel, prompt: ChatRequest, labels: list[str
     llm = backend._llm
     llm.reset()
     llm.eval(backend.prompt_tokens(prompt))
-    logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).astype(float)
+    logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).astype(
+        float
+    )
     p = np.exp(logits - logits.max())
     p /= p.sum()
     mass = []
     for label in labels:
-        ids = {llm.tokenize(v.encode(), add_bos=False, special=False)[0] for v in label_variants(label)}
+        ids = {
+            llm.tokenize(v.encode(), add_bos=False, special=False)[0] for v in label_variants(label)
+        }
         mass.append(sum(p[i] for i in ids))
     return np.array(mass) / sum(mass)
 
@@ -77,7 +90,9 @@ def test_label_probs_equal_a_manual_softmax_over_the_logits(embedded_model: Chat
     assert probs.shape == (len(PROMPTS), 2)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
     for row, prompt in zip(probs, PROMPTS, strict=True):
-        np.testing.assert_allclose(row, _softmax_label_probs(embedded_model, prompt, labels), atol=1e-9)
+        np.testing.assert_allclose(
+            row, _softmax_label_probs(embedded_model, prompt, labels), atol=1e-9
+        )
     # A prompt's probabilities do not depend on its neighbours in the batch.
     alone = embedded_model.label_probs(PROMPTS[2:3], labels)
     np.testing.assert_array_equal(alone[0], probs[2])
@@ -116,7 +131,10 @@ def test_sampling_is_reproducible_per_sample_index(embedded_model: ChatModel) ->
 
 def test_cache_makes_a_second_identical_batch_free(tmp_path) -> None:
     model = load_chat_model("llamacpp:default", cache=tmp_path / "calls.sqlite")
-    requests = [ChatRequest.completion("One value: honesty. Another value:", max_tokens=6), PROMPTS[0]]
+    requests = [
+        ChatRequest.completion("One value: honesty. Another value:", max_tokens=6),
+        replace(PROMPTS[0], max_tokens=3),
+    ]
     first = model.generate(requests)
     probs = model.label_probs(PROMPTS[:2], ["yes", "no"])
     calls = model.usage.calls

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from pipeline_fakes import fake_pool, small_config
@@ -137,3 +138,36 @@ def test_bad_inputs_fail_with_a_clear_error_and_a_failed_stage(tmp_path: Path) -
     cfg = small_config(tmp_path, lexicon__file=str(tmp_path / "none.csv"))
     with pytest.raises(DataError, match=r"none\.csv does not exist"):
         _run(cfg, tmp_path / "run2")
+
+
+def test_enough_subjects_give_table_2_congruence_and_table_12(tmp_path: Path) -> None:
+    # Published value names (GPLA Table 10) so that congruence with the five factors is computable.
+    lexicon = tmp_path / "published.csv"
+    lexicon.write_text("value\nEquity\nEmpathy\nChallenge\nBoldness\nOrder\nRealism\n")
+    profiles = list(range(1, 13))  # 2 models × 12 profiles = 24 subjects: half held out for CFA
+    cfg = small_config(tmp_path, subjects__profiles=profiles, analysis__compare_systems=["schwartz-h"],
+                       analysis__n_factors=2, lexicon__file=str(lexicon))
+    run = tmp_path / "run"
+    _run(cfg, run, until="X")
+    subjects = pd.read_parquet(run / "subjects.parquet")["subject_id"]
+    rng = np.random.default_rng(0)
+    scores = pd.DataFrame(rng.normal(size=(len(subjects), 2)), columns=["Benevolence", "Power"])
+    scores.insert(0, "subject_id", subjects.to_numpy())
+    scores.to_csv(tmp_path / "schwartz.csv", index=False)
+    cfg = small_config(tmp_path, subjects__profiles=profiles, analysis__compare_systems=["schwartz-h"],
+                       analysis__n_factors=2, lexicon__file=str(lexicon),
+                       analysis__schwartz_scores=str(tmp_path / "schwartz.csv"))
+    _run(cfg, run)
+
+    summary = json.loads((run / "analysis" / "summary.json").read_text())
+    assert summary["n_subjects"] == 24 and summary["n_construct"] == 12 and summary["n_holdout"] == 12
+    table = pd.read_csv(run / "analysis" / "cfa" / "table.csv")
+    assert table["system"].tolist() == ["Ours", "Schwartz (H)"]
+    congruence = pd.read_csv(run / "analysis" / "congruence.csv")
+    assert len(congruence) == 2 and (congruence["n_common_values"] == 6).all()
+    correlations = pd.read_csv(run / "analysis" / "schwartz_correlations.csv", index_col=0)
+    assert list(correlations.index) == ["Benevolence", "Power"] and correlations.shape[1] == 2
+    assert correlations.abs().le(1).all().all()
+    report = (run / "report.md").read_text()
+    for section in ("Table 1 format", "Table 2 format", "Congruence with the published", "Table 12 format"):
+        assert section in report

@@ -27,11 +27,15 @@ def _cycle(texts: list[str]) -> Iterator[str]:
 
 
 def _answers(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / ANSWERS_FILE).read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line) for line in (out / ANSWERS_FILE).read_text(encoding="utf-8").splitlines()
+    ]
 
 
 def test_counts_resumes_and_exports(tmp_path: Path, bank: ItemBank) -> None:
-    texts = _cycle(["Like me.", "not like me at all", "I cannot answer that as an AI.", "like me, mostly"])
+    texts = _cycle(
+        ["Like me.", "not like me at all", "I cannot answer that as an AI.", "like me, mostly"]
+    )
     model = FakeChatModel(reply=lambda r: next(texts), name="fake-model")
     first = administer(model, tmp_path, bank=bank, limit=2, batch_size=5)
     assert (first.requested, first.already_done, first.asked) == (12, 0, 12)
@@ -66,7 +70,9 @@ def test_model_failure_keeps_finished_batches(tmp_path: Path, bank: ItemBank) ->
     # A crash mid-write leaves a partial last line: it is dropped and asked again.
     with (tmp_path / ANSWERS_FILE).open("a") as fh:
         fh.write('{"portrait_id": 1003, "opt')
-    resumed = administer(FakeChatModel(reply=lambda r: "like me", name="m"), tmp_path, bank=bank, limit=1)
+    resumed = administer(
+        FakeChatModel(reply=lambda r: "like me", name="m"), tmp_path, bank=bank, limit=1
+    )
     assert resumed.asked == 2 and resumed.total == {"valid": 6}
 
 
@@ -75,9 +81,19 @@ def test_refuses_to_mix_administrations(tmp_path: Path, bank: ItemBank) -> None:
     with pytest.raises(ConfigError, match="different model, label"):
         administer(FakeChatModel(reply=lambda r: "like me", name="b"), tmp_path, bank=bank, limit=1)
     with pytest.raises(ConfigError, match="different system_prompt"):
-        administer(FakeChatModel(reply=lambda r: "like me", name="a"), tmp_path, bank=bank, limit=1, steer="Power", label="a")
+        administer(
+            FakeChatModel(reply=lambda r: "like me", name="a"),
+            tmp_path,
+            bank=bank,
+            limit=1,
+            steer="Power",
+            label="a",
+        )
     with pytest.raises(ConfigError, match="--limit"):
         administer(FakeChatModel(name="a"), tmp_path / "x", bank=bank, limit=0)
+    with pytest.raises(ConfigError, match="not of the form KIND:MODEL"):
+        administer("nosuch:model", tmp_path / "z", bank=bank, limit=1)
+    assert not (tmp_path / "z" / "run.json").exists()  # a bad spec leaves nothing to trip over
     (tmp_path / "y").mkdir()
     (tmp_path / "y" / ANSWERS_FILE).write_text("garbage\n{}\n")
     with pytest.raises(DataError, match="line 1 is not an answer record"):
@@ -123,7 +139,9 @@ SHORT_ITEM = (4036, 3)
 
 
 @pytest.mark.llm
-def test_end_to_end_with_the_embedded_model(embedded_model: ChatModel, tmp_path: Path, bank: ItemBank) -> None:
+def test_end_to_end_with_the_embedded_model(
+    embedded_model: ChatModel, tmp_path: Path, bank: ItemBank
+) -> None:
     short = bank.select([SHORT_ITEM])
     summary = administer(embedded_model, tmp_path, bank=short, label="gemma")
     assert summary.asked == 6
@@ -136,7 +154,9 @@ def test_end_to_end_with_the_embedded_model(embedded_model: ChatModel, tmp_path:
 
 @pytest.mark.llm
 @pytest.mark.server
-def test_end_to_end_with_an_openai_compatible_server(openai_server: str, tmp_path: Path, bank: ItemBank) -> None:
+def test_end_to_end_with_an_openai_compatible_server(
+    openai_server: str, tmp_path: Path, bank: ItemBank
+) -> None:
     short = bank.select([SHORT_ITEM])
     summary = administer(f"openai:gemma@{openai_server}", tmp_path, bank=short, persona="age=20-39")
     assert summary.label == "gemma+persona-age-20-39"

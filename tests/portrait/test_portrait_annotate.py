@@ -35,7 +35,10 @@ def ours(ratings: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def theirs(vp_data: Path) -> pd.DataFrame:
-    files = [vp_data / "correlations" / f"{f}_correlation_results.json" for f in ("pvq", "higher_pvq", "bfi")]
+    files = [
+        vp_data / "correlations" / f"{f}_correlation_results.json"
+        for f in ("pvq", "higher_pvq", "bfi")
+    ]
     return pd.concat([load_correlation_results(f) for f in files], ignore_index=True)
 
 
@@ -46,8 +49,15 @@ def test_reproduces_the_authors_correlations_outside_one_batch(
     both = ours.merge(theirs, on=keys, suffixes=("", "_ref"), validate="one_to_one")
     assert len(both) == len(ours) == 9880
     differs = (both["rho"] - both["rho_ref"]).abs() > 1e-9
-    bad_items = set(zip(both.loc[differs, "portrait_id"], both.loc[differs, "option_id"], strict=True))
-    batch0 = set(zip(*(ratings.loc[ratings["batch"] == 0, c] for c in ("portrait_id", "option_id")), strict=True))
+    bad_items = set(
+        zip(both.loc[differs, "portrait_id"], both.loc[differs, "option_id"], strict=True)
+    )
+    batch0 = set(
+        zip(
+            *(ratings.loc[ratings["batch"] == 0, c] for c in ("portrait_id", "option_id")),
+            strict=True,
+        )
+    )
     # Exactly the 40 items of survey batch 0 differ; the other 480 agree to rounding, p-values too.
     assert bad_items == batch0 and len(batch0) == 40
     good = both[~differs]
@@ -56,7 +66,9 @@ def test_reproduces_the_authors_correlations_outside_one_batch(
     assert set(ours["n"]) == {41, 46, 47, 48}
 
 
-def test_batch_0_shares_a_rater_id_with_batch_5(ratings: pd.DataFrame, participants: pd.DataFrame, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
+def test_batch_0_shares_a_rater_id_with_batch_5(
+    ratings: pd.DataFrame, participants: pd.DataFrame, ours: pd.DataFrame, theirs: pd.DataFrame
+) -> None:
     # Why batch 0 differs: rater "P186" rates in batches 0 and 5, and the scores file has one P186.
     # Giving batch 0's P186 other PVQ scores reproduces the authors' Power correlations of all 40 items
     # exactly (solved offline: a Power score of 0.19 instead of −2.05), so the authors had another
@@ -67,7 +79,9 @@ def test_batch_0_shares_a_rater_id_with_batch_5(ratings: pd.DataFrame, participa
     fixed.loc["P186", ("pvq", "Power")] = 0.19
     batch0 = ratings[ratings["batch"] == 0]
     redo = annotate(batch0, fixed, families=["pvq"]).query("dimension == 'Power'")
-    ref = theirs.query("family == 'pvq' and dimension == 'Power'").merge(redo, on=["portrait_id", "option_id"])
+    ref = theirs.query("family == 'pvq' and dimension == 'Power'").merge(
+        redo, on=["portrait_id", "option_id"]
+    )
     assert len(ref) == 40
     np.testing.assert_allclose(ref["rho_x"], ref["rho_y"], atol=1e-12)
 
@@ -89,6 +103,8 @@ def test_raters_missing_from_the_scores_are_left_out(participants: pd.DataFrame)
     out = annotate(ratings, participants, families=["bfi"])
     assert (out["n"] == 4).all()
     single = annotate(ratings, participants[[("bfi", "Openness")]], families=["bfi"])
-    assert len(single) == 1 and single["rho"].iloc[0] == pytest.approx(out.set_index("dimension").loc["Openness", "rho"])
+    assert len(single) == 1 and single["rho"].iloc[0] == pytest.approx(
+        out.set_index("dimension").loc["Openness", "rho"]
+    )
     constant = ratings.assign(rating=3)
     assert annotate(constant, participants, families=["bfi"])["rho"].isna().all()

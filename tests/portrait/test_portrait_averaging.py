@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 from gpla.errors import DataError
-from gpla.portrait.averaging import average_answers, average_raw_dir, average_records, find_raw_files
+from gpla.portrait.averaging import (
+    average_answers,
+    average_raw_dir,
+    average_records,
+    find_raw_files,
+)
 
 
 def test_average_reproduces_the_five_averaged_files_exactly(vp_data: Path, tmp_path: Path) -> None:
@@ -25,7 +30,15 @@ def test_average_reproduces_the_five_averaged_files_exactly(vp_data: Path, tmp_p
 
 def test_failed_variants_are_excluded_and_recorded() -> None:
     records = {
-        "v1": [{"portrait_id": 1003, "option_id": 1, "numeric_response": 5, "content": {}, "prompt": "p"}],
+        "v1": [
+            {
+                "portrait_id": 1003,
+                "option_id": 1,
+                "numeric_response": 5,
+                "content": {},
+                "prompt": "p",
+            }
+        ],
         "v1_reversed": [{"portrait_id": 1003, "option_id": 1, "error": "Could not parse"}],
         "v2": [{"portrait_id": 1003, "option_id": 1, "numeric_response": 2}],
     }
@@ -52,6 +65,8 @@ def test_bad_raw_input(tmp_path: Path) -> None:
         find_raw_files(tmp_path)
     with pytest.raises(DataError, match="not a directory"):
         find_raw_files(tmp_path / "missing")
-    (tmp_path / "m_v1_results.json").write_text('[{"portrait_id": 1, "option_id": 1, "numeric_response": "lots"}]')
+    (tmp_path / "m_v1_results.json").write_text(
+        '[{"portrait_id": 1, "option_id": 1, "numeric_response": "lots"}]'
+    )
     with pytest.raises(DataError, match="'lots' is not a number"):
         average_raw_dir(tmp_path, tmp_path / "out")

@@ -15,7 +15,9 @@ def test_bank_has_the_papers_520_items(bank: ItemBank) -> None:
     # VP §3.2.3 "Data Statistics": 520 query–response pairs, 7,800 data points (520 × 15).
     assert len(bank) == 520
     assert bank.items.groupby("portrait_id").size().eq(5).all()
-    assert bank.items["source"].value_counts().to_dict() == {s: 130 for s in ("Reddit", "DearAbby", "ShareGPT", "LMSYS")}
+    assert bank.items["source"].value_counts().to_dict() == {
+        s: 130 for s in ("Reddit", "DearAbby", "ShareGPT", "LMSYS")
+    }
     per_family = bank.correlations.groupby("family").size().to_dict()
     assert per_family == {"pvq": 5200, "higher_pvq": 2080, "bfi": 2600}
     assert per_family["pvq"] + per_family["bfi"] == 7800
@@ -38,7 +40,9 @@ def test_correlation_matrix_is_items_by_dimensions(bank: ItemBank) -> None:
     assert matrix.shape == (520, 5)
     assert list(matrix.columns) == list(FAMILIES["bfi"])
     # VP Appendix A.1 prints item 1025/1 … ; spot-check one value against the bank itself.
-    row = bank.correlations.query("portrait_id == 1025 and option_id == 1 and dimension == 'Conscientiousness'")
+    row = bank.correlations.query(
+        "portrait_id == 1025 and option_id == 1 and dimension == 'Conscientiousness'"
+    )
     assert matrix.loc[(1025, 1), "Conscientiousness"] == pytest.approx(float(row["r"].iloc[0]))
 
 
@@ -51,7 +55,10 @@ def test_bad_bank_files_raise_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not valid JSON"):
         load_items(broken)
     malformed = tmp_path / "malformed.json"
-    malformed.write_text(json.dumps([{"portrait_id": 1001, "content": {"text": "q"}, "outputs": [{"id": 1}]}]), encoding="utf-8")
+    malformed.write_text(
+        json.dumps([{"portrait_id": 1001, "content": {"text": "q"}, "outputs": [{"id": 1}]}]),
+        encoding="utf-8",
+    )
     with pytest.raises(DataError, match="output 1: malformed item"):
         load_items(malformed)
     with pytest.raises(DataError, match="unknown source"):

@@ -41,6 +41,9 @@ def test_valid_phrases(text: str, value: int) -> None:
         "Very little like me",
         "6",
         '"like me"',
+        # rated, then explained: invalid for the extra words, not refusals (mistral-tiny's raw outputs)
+        "Somewhat like me. While I do not have personal experiences with alcoholism, I understand.",
+        "This response is somewhat like me. As a assistant, I don't have personal feelings.",
     ],
 )
 def test_anything_else_is_invalid(text: str) -> None:

@@ -28,7 +28,9 @@ def test_single_model_radar(scores: pd.DataFrame, tmp_path: Path) -> None:
 
 def test_overlay_radar(scores: pd.DataFrame, tmp_path: Path) -> None:
     one = radar_plot(scores, tmp_path / "one.png", models=["mistral-tiny"]).read_bytes()
-    many = radar_plot(scores, tmp_path / "many.png", models=["mistral-tiny", "qwen-plus", "claude-3.7-sonnet"])
+    many = radar_plot(
+        scores, tmp_path / "many.png", models=["mistral-tiny", "qwen-plus", "claude-3.7-sonnet"]
+    )
     assert many.read_bytes().startswith(PNG_MAGIC)
     assert many.read_bytes() != one
 

@@ -9,18 +9,31 @@ import pytest
 
 from gpla.errors import ConfigError, DataError
 from gpla.portrait.items import ItemBank
-from gpla.portrait.prompts import PHRASES, VARIANTS, persona_prompt, render_prompt, steering_prompt, system_prompt
+from gpla.portrait.prompts import (
+    PHRASES,
+    VARIANTS,
+    persona_prompt,
+    render_prompt,
+    steering_prompt,
+    system_prompt,
+)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_prompts_equal_the_authors_prompts(variant: str, bank: ItemBank, vp_data: Path) -> None:
     # raw_outputs hold the prompt of every item under every variant as sent to the models.
-    raw = json.loads((vp_data / "raw_outputs" / f"gpt-4o-2024-08-06_{variant}_results.json").read_text(encoding="utf-8"))
+    raw = json.loads(
+        (vp_data / "raw_outputs" / f"gpt-4o-2024-08-06_{variant}_results.json").read_text(
+            encoding="utf-8"
+        )
+    )
     items = bank.items.set_index(["portrait_id", "option_id"])
     assert len(raw) == 520
     for record in raw:
         item = items.loc[(record["portrait_id"], record["option_id"])]
-        ours = render_prompt(variant, item["source"], item["query"], item["response"], item["title"])
+        ours = render_prompt(
+            variant, item["source"], item["query"], item["response"], item["title"]
+        )
         assert ours == record["prompt"], (variant, record["portrait_id"], record["option_id"])
 
 
@@ -49,7 +62,9 @@ def test_persona_and_steering_system_prompts() -> None:
         "- Self-Direction: values independent thought and action-choosing, creating, exploring."
     )
     both = system_prompt(persona="gender=female", steer="Power")
-    assert both is not None and both.startswith("**Your Profile**: Your gender is female.\n\n**Your Profile**: You value Power.")
+    assert both is not None and both.startswith(
+        "**Your Profile**: Your gender is female.\n\n**Your Profile**: You value Power."
+    )
     assert system_prompt() is None
 
 

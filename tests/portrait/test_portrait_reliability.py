@@ -22,10 +22,22 @@ def test_alphas_over_the_24_published_models(averaged: pd.DataFrame, bank: ItemB
     assert alphas["Power"] == pytest.approx(0.96, abs=0.01)
 
 
-def test_alpha_is_the_analysis_layers_alpha_on_models_by_items(averaged: pd.DataFrame, bank: ItemBank) -> None:
+def test_alpha_is_the_analysis_layers_alpha_on_models_by_items(
+    averaged: pd.DataFrame, bank: ItemBank
+) -> None:
     keyed = keyed_items(bank, "pvq")
-    cols = list(zip(*(keyed.loc[keyed["dimension"] == "Tradition", c] for c in ("portrait_id", "option_id")), strict=True))
-    direct = cronbach_alpha(response_matrix(averaged)[cols].set_axis([f"{p}_{o}" for p, o in cols], axis=1))
+    cols = list(
+        zip(
+            *(
+                keyed.loc[keyed["dimension"] == "Tradition", c]
+                for c in ("portrait_id", "option_id")
+            ),
+            strict=True,
+        )
+    )
+    direct = cronbach_alpha(
+        response_matrix(averaged)[cols].set_axis([f"{p}_{o}" for p, o in cols], axis=1)
+    )
     row = dimension_reliability(averaged, bank).set_index("dimension").loc["Tradition"]
     assert row["alpha"] == pytest.approx(direct.alpha, abs=1e-12)
     assert row["n_items"] == 12 and row["n_models"] == 24

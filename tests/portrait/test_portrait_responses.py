@@ -26,7 +26,7 @@ def test_directory_file_and_csv(vp_data: Path, tmp_path: Path, averaged: pd.Data
 def test_bad_answer_files(tmp_path: Path, vp_data: Path) -> None:
     with pytest.raises(DataError, match="no such file"):
         load_responses(tmp_path / "nothing")
-    with pytest.raises(DataError, match="no \\*_averaged_results.json"):
+    with pytest.raises(DataError, match=r"no \*_averaged_results\.json"):
         load_responses(tmp_path)
     bad = tmp_path / "bad.csv"
     bad.write_text("portrait_id,option_id,numeric_response\n1003,1,9\n")

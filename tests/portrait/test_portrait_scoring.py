@@ -28,14 +28,36 @@ TABLE_5 = {
     "qwen-turbo": (-0.07, 0.13, 0.08, -0.41, 0.46, -0.01, -0.61, -0.04, 0.20, 0.43),
     "mistral-medium": (0.33, 0.36, 0.10, -0.53, 0.18, -0.08, -0.16, -0.16, 0.06, 0.12),
     "mistral-small": (0.08, -0.22, 0.19, -0.57, -0.15, -0.02, -0.02, -0.01, 0.45, -0.38),
-    "mistral-small-24b-instruct-2501": (0.40, 0.92, -0.13, -0.74, 0.59, -0.20, -0.52, -0.06, 0.20, 0.60),
+    "mistral-small-24b-instruct-2501": (
+        0.40,
+        0.92,
+        -0.13,
+        -0.74,
+        0.59,
+        -0.20,
+        -0.52,
+        -0.06,
+        0.20,
+        0.60,
+    ),
     "mistral-tiny": (0.07, 0.17, -0.03, -0.11, 0.10, -0.00, -0.17, -0.03, 0.07, 0.13),
     "llama-3.1-405b-instruct": (0.74, 0.84, 0.24, -0.55, 0.27, -0.29, -0.31, -0.14, -0.11, 0.33),
     "llama-3.1-8b-instruct": (-0.02, -0.01, 0.01, 0.18, -0.02, -0.04, -0.05, 0.01, 0.03, 0.06),
     "deepseek-chat": (0.25, 0.51, 0.06, -0.44, 0.52, -0.20, -0.26, -0.22, 0.08, 0.34),
     # Table 7
     "claude-3.7-sonnet": (0.32, 0.65, 0.15, -0.65, 0.45, -0.35, -0.33, 0.05, 0.09, 0.40),
-    "gemini-2.0-flash-thinking-exp-01-21": (0.43, 0.81, 0.09, -0.10, 0.30, -0.28, -0.39, -0.10, -0.20, 0.64),
+    "gemini-2.0-flash-thinking-exp-01-21": (
+        0.43,
+        0.81,
+        0.09,
+        -0.10,
+        0.30,
+        -0.28,
+        -0.39,
+        -0.10,
+        -0.20,
+        0.64,
+    ),
     "gemini-flash-1.5-8b": (0.06, 0.05, -0.03, -0.05, 0.32, -0.02, -0.24, -0.20, 0.15, -0.20),
     "qwq-32b": (0.47, 0.58, 0.14, -0.37, 0.47, -0.12, -0.38, -0.12, -0.17, 0.54),
 }
@@ -88,7 +110,9 @@ def test_reproduces_table_5(scores: pd.DataFrame) -> None:
     assert len(table) == 24
     off = set()
     for model, published in TABLE_5.items():
-        for dimension, ours, theirs in zip(FAMILIES["pvq"], table.loc[model], published, strict=True):
+        for dimension, ours, theirs in zip(
+            FAMILIES["pvq"], table.loc[model], published, strict=True
+        ):
             if abs(ours - theirs) > TOL:
                 off.add((model, dimension))
     assert off == KNOWN_DIFFERENCES
@@ -108,8 +132,12 @@ def test_the_authors_exclusions_are_needed(averaged: pd.DataFrame, bank: ItemBan
     assert plain.loc["qwen-plus", "Universalism"] == pytest.approx(0.423, abs=0.001)
 
 
-def test_item_counts_and_centering(scores: pd.DataFrame, averaged: pd.DataFrame, bank: ItemBank) -> None:
-    pvq = scores[(scores["family"] == "pvq") & (scores["model"] == "mistral-tiny")].set_index("dimension")
+def test_item_counts_and_centering(
+    scores: pd.DataFrame, averaged: pd.DataFrame, bank: ItemBank
+) -> None:
+    pvq = scores[(scores["family"] == "pvq") & (scores["model"] == "mistral-tiny")].set_index(
+        "dimension"
+    )
     assert pvq["n"].to_dict() == {
         "Universalism": 15, "Benevolence": 13, "Conformity": 23, "Tradition": 12, "Security": 14,
         "Power": 64, "Achievement": 56, "Hedonism": 33, "Stimulation": 43, "Self_Direction": 11,
@@ -117,7 +145,9 @@ def test_item_counts_and_centering(scores: pd.DataFrame, averaged: pd.DataFrame,
     keyed = keyed_items(bank, "pvq")
     union = set(zip(keyed["portrait_id"], keyed["option_id"], strict=True))
     answers = averaged[averaged["model"] == "mistral-tiny"]
-    centre = answers[[k in union for k in zip(answers["portrait_id"], answers["option_id"], strict=True)]]["numeric_response"].mean()
+    centre = answers[
+        [k in union for k in zip(answers["portrait_id"], answers["option_id"], strict=True)]
+    ]["numeric_response"].mean()
     np.testing.assert_allclose(pvq["mean"] - pvq["centered_mean"], centre)
 
 
@@ -132,12 +162,16 @@ def test_reverse_scoring_uses_negative_items_as_7_minus_x(bank: ItemBank) -> Non
     assert row["n"] >= 1 and row["mean"] == pytest.approx(5.0)
 
 
-def test_missing_answers_are_left_out_and_foreign_items_refused(averaged: pd.DataFrame, bank: ItemBank) -> None:
+def test_missing_answers_are_left_out_and_foreign_items_refused(
+    averaged: pd.DataFrame, bank: ItemBank
+) -> None:
     one = averaged[averaged["model"] == "mistral-tiny"].copy()
     one.loc[one.index[:100], "numeric_response"] = np.nan
     result = score(one, bank, families=["pvq"])
     assert (result["n"] <= pd.Series([15, 13, 23, 12, 14, 64, 56, 33, 43, 11])).all()
     assert result["centered_mean"].notna().all()
-    foreign = pd.DataFrame({"model": "m", "portrait_id": [7], "option_id": [1], "numeric_response": [3.0]})
+    foreign = pd.DataFrame(
+        {"model": "m", "portrait_id": [7], "option_id": [1], "numeric_response": [3.0]}
+    )
     with pytest.raises(DataError, match="no answered item counts"):
         score(foreign, bank, families=["pvq"])
