@@ -79,7 +79,9 @@ def bench_generation(n: int, max_tokens: int) -> dict[str, float]:
 
 def bench_label_probs(n_pairs: int) -> dict[str, float]:
     pairs = [(s, v) for s in SENTENCES for v in VALUES][:n_pairs]
-    prompts = [ChatRequest.completion(f"{FEW_SHOT}Sentence: {s}\nValue: {v}\nOutput:") for s, v in pairs]
+    prompts = [
+        ChatRequest.completion(f"{FEW_SHOT}Sentence: {s}\nValue: {v}\nOutput:") for s, v in pairs
+    ]
     fresh = load_chat_model("llamacpp:default", cache=False)
     fast = load_chat_model("llamacpp:default", cache=False, reuse_prefix=True)
     fresh.label_probs(prompts[:1], ["yes", "no"])  # warm-up

@@ -11,13 +11,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,8 +53,26 @@ def wait_until_up(
     )
 
 
+_server: tuple[subprocess.Popen[bytes], str] | None = None
+
+
+def _stop_server() -> None:
+    if _server is not None:
+        proc = _server[0]
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(scope="session")
-def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def openai_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One server per test process: several conftests import this fixture, and each import is a
+    separate session fixture to pytest, so the process itself is a module-level singleton."""
+    global _server
+    if _server is not None and _server[0].poll() is None:
+        return _server[1]
     from gpla.models.llamacpp import default_model_path
 
     port = free_port()
@@ -69,12 +87,12 @@ def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
+    _server = (proc, f"http://127.0.0.1:{port}/v1")
+    atexit.register(_stop_server)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/v1/models", proc, log)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    except BaseException:
+        _stop_server()
+        _server = None
+        raise
+    return _server[1]

@@ -39,10 +39,14 @@ def _parse_options(pairs: list[str]) -> dict[str, object]:
 
 @models_app.command("check")
 def check_command(
-    spec: Annotated[str, typer.Argument(help="Model spec: llamacpp:default, openai:NAME[@URL], hf:NAME.")],
+    spec: Annotated[
+        str, typer.Argument(help="Model spec: llamacpp:default, openai:NAME[@URL], hf:NAME.")
+    ],
     option: Annotated[
         list[str] | None,
-        typer.Option("--option", "-o", help="Backend option KEY=VALUE (repeatable), e.g. timeout=30."),
+        typer.Option(
+            "--option", "-o", help="Backend option KEY=VALUE (repeatable), e.g. timeout=30."
+        ),
     ] = None,
     cache: Annotated[bool, typer.Option(help="Answer from the call cache when possible.")] = False,
 ) -> None:

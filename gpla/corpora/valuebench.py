@@ -3,6 +3,7 @@ responses). One document per (question, model) answer, question-major order."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,6 +38,12 @@ def default_path() -> Path:
     return shared_path(*DEFAULT_FILE)
 
 
+@functools.lru_cache(maxsize=4)
+def _read_sheet(path: str, mtime_ns: int, sheet: str | None) -> pd.DataFrame:
+    """Parsing the 9 MB sheet takes seconds; a run that sizes then loads the corpus reads it once."""
+    return read_table(path, sheet=sheet)
+
+
 def load_valuebench(
     path: str | Path | None = None,
     *,
@@ -50,7 +57,7 @@ def load_valuebench(
     ``path`` defaults to the shared copy; ``models`` picks a subset of the six answering models.
     """
     file = existing_file(path if path is not None else default_path(), "ValueBench QA file")
-    sheet_frame = read_table(file, sheet=sheet)
+    sheet_frame = _read_sheet(str(file.resolve()), file.stat().st_mtime_ns, sheet).copy()
     chosen = list(MODELS if models is None else models)
     unknown = [m for m in chosen if m not in MODELS]
     if unknown:

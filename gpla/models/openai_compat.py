@@ -92,6 +92,10 @@ class OpenAIBackend(Backend):
     def endpoint(self) -> str:
         return self.base_url or OPENAI_URL
 
+    def identity(self) -> dict[str, Any]:
+        # Only the top k logprobs are seen, so k changes label probabilities.
+        return {**super().identity(), "top_logprobs": self.top_logprobs}
+
     def secrets(self) -> tuple[str, ...]:
         return (self._key,)
 

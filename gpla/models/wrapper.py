@@ -217,7 +217,8 @@ class CachedModel:
     def _describe(self, exc: BaseException | None) -> str:
         text = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
         root = exc.__cause__ if exc is not None else None
-        if root is not None and str(root) and str(root) not in text:  # e.g. "Connection error." ← refused
+        # openai says only "Connection error."; the cause underneath says "connection refused".
+        if root is not None and str(root) and str(root) not in text:
             text += f" ({type(root).__name__}: {root})"
         for secret in self.backend.secrets():
             if secret:

@@ -56,11 +56,13 @@ class AdministrationSummary:
 
 
 def model_label(name: str) -> str:
-    """A file-name-safe label of a model spec or name (``openai:gpt-4o@http://…`` → ``gpt-4o``)."""
-    name = name.split("@", 1)[0]
-    name = name.rsplit(":", 1)[-1] if ":" in name else name
-    name = Path(name).stem if "/" in name else name
-    return re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-") or "model"
+    """A file-name-safe label of a model spec or name: ``openai:gpt-4o@http://…`` → ``gpt-4o``,
+    ``hf:Qwen/Qwen2.5-7B`` → ``Qwen2.5-7B``, ``llamacpp:default`` → ``llamacpp-default``."""
+    kind, _, rest = name.split("@", 1)[0].rpartition(":")
+    rest = Path(rest).stem if rest.endswith(".gguf") else rest.rsplit("/", 1)[-1]
+    if rest == "default" and kind:
+        rest = f"{kind}-default"
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", rest).strip("-") or "model"
 
 
 def administer(

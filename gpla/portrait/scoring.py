@@ -99,7 +99,8 @@ def score(
         centre_cols = _columns(X, union["portrait_id"], union["option_id"])
         if not centre_cols:
             raise DataError(
-                f"no answered item counts for any {family} dimension; are these Value Portrait items?"
+                f"none of the {X.shape[1]} answered items counts for a {family} dimension "
+                f"(r > {threshold}); administer more Value Portrait items (a larger --limit)"
             )
         with warnings.catch_warnings():
             # A model without one valid answer gets a NaN centre, not a warning.

@@ -174,7 +174,9 @@ def _congruence(ctx: StageContext, loadings: pd.DataFrame, out: Path) -> None:
     common = ours.index.intersection(ref.index)
     if len(common) < 3:
         raise DataError(f"only {len(common)} of our values are in the published system (needs ≥ 3)")
-    match = match_factors(ours.loc[common], ref.loc[common])
+    ref = ref.loc[common]
+    ref = ref.loc[:, (ref != 0).any()]  # published factors none of whose values we measured
+    match = match_factors(ours.loc[common], ref)
     match.pairs.assign(n_common_values=len(common)).to_csv(out / "congruence.csv", index=False)
     ctx.note(f"congruence computed on the {len(common)} values shared with the published system")
 

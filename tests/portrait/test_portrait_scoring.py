@@ -173,5 +173,5 @@ def test_missing_answers_are_left_out_and_foreign_items_refused(
     foreign = pd.DataFrame(
         {"model": "m", "portrait_id": [7], "option_id": [1], "numeric_response": [3.0]}
     )
-    with pytest.raises(DataError, match="no answered item counts"):
+    with pytest.raises(DataError, match="none of the 1 answered items counts for a pvq dimension"):
         score(foreign, bank, families=["pvq"])
