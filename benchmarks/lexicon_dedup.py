@@ -23,25 +23,8 @@ from gpla.lexicon import DedupConfig, deduplicate
 from gpla.lexicon.rouge import ValueRouge
 from gpla.models import load_embedding_model
 
-MODIFIERS = (
-    "Personal Social Environmental Cultural Economic Global Digital Family Community Mutual Public "
-    "Individual Professional Emotional Financial Moral Ethical Intellectual Physical Spiritual Academic "
-    "Civic Political Religious Scientific Artistic Legal Collective National Local Responsible Honest "
-    "Fair Open Creative Sustainable Inclusive Democratic Healthy Safe Transparent Ecological Human"
-).split()
-NOUNS = (
-    "Equity Empathy Teamwork Equality Unity Benefit Democracy Well-being Meaning Sustainability "
-    "Diversity Respect Balance Cohesion Justice Accessibility Harmony Transparency Open-mindedness "
-    "Support Citizenship Tolerance Contribution Moderation Rights Goodness Comprehension Purpose "
-    "Knowledge Growth Consideration Service Giving Honesty Accuracy Professionalism Guidance Hope "
-    "Preservation Challenge Boldness Adventure Change Flexibility Stability Entrepreneurship Aspiration "
-    "Conformity Experience Safety Creativity Stimulation Comfort Opportunity Progress Freedom Pleasure "
-    "Autonomy Spirit Tradition Sharing Realism Order Responsibility Prudence Efficiency Timeliness "
-    "Reliability Punctuality Temperance Legality Serenity Ease Diligence Confidence Impact Achievement "
-    "Recognition Excellence Objectivity Logic Neutrality Privacy Security Loyalty Kindness Compassion "
-    "Courage Curiosity Dignity Education Health Humility Independence Integrity Learning Patience Peace "
-    "Power Wealth Wisdom Innovation Care Trust Fairness Gratitude Leadership Forgiveness Cooperation"
-).split()
+MODIFIERS = ["Personal", "Social", "Environmental", "Cultural", "Economic", "Global", "Digital", "Family", "Community", "Mutual", "Public", "Individual", "Professional", "Emotional", "Financial", "Moral", "Ethical", "Intellectual", "Physical", "Spiritual", "Academic", "Civic", "Political", "Religious", "Scientific", "Artistic", "Legal", "Collective", "National", "Local", "Responsible", "Honest", "Fair", "Open", "Creative", "Sustainable", "Inclusive", "Democratic", "Healthy", "Safe", "Transparent", "Ecological", "Human"]
+NOUNS = ["Equity", "Empathy", "Teamwork", "Equality", "Unity", "Benefit", "Democracy", "Well-being", "Meaning", "Sustainability", "Diversity", "Respect", "Balance", "Cohesion", "Justice", "Accessibility", "Harmony", "Transparency", "Open-mindedness", "Support", "Citizenship", "Tolerance", "Contribution", "Moderation", "Rights", "Goodness", "Comprehension", "Purpose", "Knowledge", "Growth", "Consideration", "Service", "Giving", "Honesty", "Accuracy", "Professionalism", "Guidance", "Hope", "Preservation", "Challenge", "Boldness", "Adventure", "Change", "Flexibility", "Stability", "Entrepreneurship", "Aspiration", "Conformity", "Experience", "Safety", "Creativity", "Stimulation", "Comfort", "Opportunity", "Progress", "Freedom", "Pleasure", "Autonomy", "Spirit", "Tradition", "Sharing", "Realism", "Order", "Responsibility", "Prudence", "Efficiency", "Timeliness", "Reliability", "Punctuality", "Temperance", "Legality", "Serenity", "Ease", "Diligence", "Confidence", "Impact", "Achievement", "Recognition", "Excellence", "Objectivity", "Logic", "Neutrality", "Privacy", "Security", "Loyalty", "Kindness", "Compassion", "Courage", "Curiosity", "Dignity", "Education", "Health", "Humility", "Independence", "Integrity", "Learning", "Patience", "Peace", "Power", "Wealth", "Wisdom", "Innovation", "Care", "Trust", "Fairness", "Gratitude", "Leadership", "Forgiveness", "Cooperation"]
 
 
 def synthetic_values(n: int, seed: int = 0) -> pd.DataFrame:
@@ -114,6 +97,7 @@ def main() -> None:
     start = time.perf_counter()
     result = deduplicate(values, embedder, config)
     ours = time.perf_counter() - start
+    embedding_seconds = embedder.seconds
     stats = result.stats
 
     subset = values.head(args.baseline_n)
@@ -126,13 +110,14 @@ def main() -> None:
     extrapolated = per_comparison * full_pairs
 
     start = time.perf_counter()
-    small = deduplicate(subset, embedder, config)
+    deduplicate(subset, embedder, config)
     ours_small = time.perf_counter() - start
 
     report = {
         "n_values": args.n,
         "seconds": round(ours, 2),
-        "embedding_seconds": round(embedder.seconds, 2),
+        "embedding_seconds": round(embedding_seconds, 2),
+        "dedup_seconds_without_embedding": round(ours - embedding_seconds, 2),
         "after_normalisation": stats["n_after_normalisation"],
         "lexicon_size": stats["n_values"],
         "rouge_comparisons": stats["rouge_comparisons"],
@@ -146,8 +131,8 @@ def main() -> None:
         "baseline_extrapolated_seconds_all_pairs": round(extrapolated, 1),
         "speedup_vs_all_pairs_extrapolated": round(extrapolated / ours, 1),
     }
-    print(f"dedup of {args.n:,} synthetic values: {ours:.1f} s (embedding {embedder.seconds:.1f} s), "
-          f"goal < 60 s")
+    print(f"dedup of {args.n:,} synthetic values: {ours:.1f} s (embedding {embedding_seconds:.1f} s, "
+          f"neighbours + greedy ROUGE {ours - embedding_seconds:.1f} s), goal < 60 s on 2 idle cores")
     print(f"  {stats['n_after_normalisation']:,} after normalisation → {stats['n_values']:,} kept")
     print(f"  ROUGE comparisons: {stats['rouge_comparisons']:,} of {full_pairs:,} pairs "
           f"({100 * stats['rouge_comparisons'] / full_pairs:.3f}%); embedding candidates {stats['candidate_pairs']:,}")

@@ -42,6 +42,7 @@ from gpla.lexicon.normalise import normalise_counts
 from gpla.lexicon.rouge import ValueRouge
 from gpla.models.base import EmbeddingModel
 
+
 @dataclass(frozen=True)
 class DedupConfig:
     """Thresholds of the dedup; ``None`` switches a criterion off. A pair merges when a score

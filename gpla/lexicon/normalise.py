@@ -11,7 +11,7 @@ import unicodedata
 
 import pandas as pd
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_WORD = re.compile(r"[\W_]+")  # Unicode-aware: names in any script keep their letters
 _SPACE = re.compile(r"\s+")
 # Endings that look plural but are not: "Success", "Consensus", "Analysis", "Harmonious".
 _NOT_PLURAL = ("ss", "us", "is", "ous")
@@ -40,7 +40,8 @@ def singular(word: str) -> str:
 def value_key(text: object) -> str:
     """The grouping key: lower case, accents folded, punctuation/hyphens/spaces removed, each word
     singularised. ``value_key("Well-being") == value_key("Wellbeing") == "wellbeing"``."""
-    s = unicodedata.normalize("NFKD", clean_value(text)).encode("ascii", "ignore").decode().lower()
+    decomposed = unicodedata.normalize("NFKD", clean_value(text))
+    s = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     words = [singular(w) for w in _NON_WORD.split(s) if w]
     return "".join(words)
 

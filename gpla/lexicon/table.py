@@ -83,7 +83,7 @@ def _config(config: DedupConfig | None, thresholds: dict[str, Any]) -> DedupConf
     if unknown:
         raise ConfigError(f"unknown dedup option(s) {unknown}; options: {sorted(known)}")
     # Config files give every override as a number; counts must be ints.
-    typed = {k: int(v) if k in ("n_neighbors", "block_size") else v for k, v in thresholds.items()}
+    typed: dict[str, Any] = {k: int(v) if k in ("n_neighbors", "block_size") else v for k, v in thresholds.items()}
     return replace(config or DedupConfig(), **typed)
 
 

@@ -98,8 +98,9 @@ class HFBackend(Backend):
             request = ChatRequest(messages=(*request.messages[:-1], extra), raw=False)
         if self._template and not request.raw:
             msgs = [{"role": m.role, "content": m.content} for m in request.messages]
-            ids = self._tok.apply_chat_template(msgs, tokenize=True, add_generation_prompt=True)
-            return list(ids["input_ids"] if isinstance(ids, dict) else ids)
+            text = self._tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+            # The template writes BOS and other special tokens itself.
+            return list(self._tok(text, add_special_tokens=False)["input_ids"])
         ids = list(self._tok(plain_chat_prompt(request), add_special_tokens=True)["input_ids"])
         # A causal prompt must end where the answer starts: drop an appended EOS/SEP token.
         ends = {self._tok.eos_token_id, self._tok.sep_token_id} - {None}

@@ -249,19 +249,16 @@ class OpenAIBackend(Backend):
     # -- failures --------------------------------------------------------------------------------
 
     def should_retry(self, exc: BaseException) -> bool:
-        import httpx
         import openai
 
         if isinstance(exc, openai.APIStatusError):
             return exc.status_code in (408, 409, 429) or exc.status_code >= 500
-        # Timeouts, refused/dropped connections, truncated bodies, and 200s whose body is not JSON.
-        return isinstance(
-            exc,
-            openai.APIConnectionError
-            | openai.APIResponseValidationError
-            | httpx.HTTPError
-            | json.JSONDecodeError,
+        # Timeouts (a subclass of connection errors), refused or dropped connections, truncated
+        # bodies, and 200s whose body is not JSON or not the expected shape.
+        transient = (
+            openai.APIConnectionError | openai.APIResponseValidationError | json.JSONDecodeError
         )
+        return isinstance(exc, transient)
 
     def retry_after(self, exc: BaseException) -> float | None:
         headers = getattr(getattr(exc, "response", None), "headers", None)

@@ -1,6 +1,6 @@
-"""The stages of a GPLA run, in order. Each declares what it reads from the config (its settings:
-part of its key, so changing one setting re-runs only that stage and the ones downstream) and the
-artifacts it writes into the run directory."""
+"""The stages of a GPLA run, in order. Each declares the settings that change its result (part of
+its key, so changing one re-runs only that stage and the ones downstream; batch sizes are not among
+them) and the artifacts it writes into the run directory."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _corpus_settings(c: RunConfig) -> Any:
         return None
     gen = c.corpus.generate
     writers = None if gen is None else (gen.models or c.subjects.models)
-    return [c.corpus.sources, gen, writers, c.administration.batch_size]
+    return [c.corpus.sources, gen, writers]
 
 
 def _parser(c: RunConfig, unit: str) -> Any:
@@ -43,21 +43,20 @@ def _parser(c: RunConfig, unit: str) -> Any:
 
 
 def _perception_settings(c: RunConfig) -> Any:
-    return None if c.lexicon.file else [_parser(c, c.corpus.perceptions), c.corpus.batch_size]
+    return None if c.lexicon.file else _parser(c, c.corpus.perceptions)
 
 
 def _mention_settings(c: RunConfig) -> Any:
-    return None if c.lexicon.file else [c.models.spec("generator"), c.agents.generator_max_tokens,
-                                        c.corpus.batch_size]
+    return None if c.lexicon.file else [c.models.spec("generator"), c.agents.generator_max_tokens]
 
 
 def _question_settings(c: RunConfig) -> Any:
     designer = None if c.questions.file else [c.models.spec("designer"), c.agents.designer_max_tokens]
-    return [c.questions, designer]
+    return [c.questions.file, designer]
 
 
 def _judgment_settings(c: RunConfig) -> Any:
-    return [_parser(c, c.gpv.perceptions), c.models.spec("evaluator"), c.gpv.mode, c.gpv.batch_size]
+    return [_parser(c, c.gpv.perceptions), c.models.spec("evaluator"), c.gpv.mode]
 
 
 STAGES: tuple[Stage, ...] = (
@@ -67,7 +66,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("lexicon", run_lexicon, lambda c: [c.lexicon, c.models.embedding], ("lexicon.parquet",)),
     Stage("questions", run_questions, _question_settings, ("questions.parquet",)),
     Stage("subjects", run_subjects, lambda c: c.subjects, ("subjects.parquet",)),
-    Stage("responses", run_responses, lambda c: c.administration, ("responses.parquet",)),
+    Stage("responses", run_responses, lambda c: [c.administration.temperature, c.administration.max_tokens],
+          ("responses.parquet",)),
     Stage("judgments", run_judgments, _judgment_settings,
           ("response_perceptions.parquet", "judgments.parquet")),
     Stage("X", run_x, lambda c: c.gpv.missing, ("X.parquet", "X_n.parquet")),

@@ -13,7 +13,6 @@ import pandas as pd
 from gpla.errors import DataError
 from gpla.measure.administration import administer, pairings
 from gpla.measure.subjects import build_subjects
-from gpla.stages.checkpoint import run_batched
 from gpla.stages.context import StageContext
 
 CORPUS_COLUMNS = ["doc_id", "text", "source", "model", "question"]
@@ -64,7 +63,7 @@ def _generate(ctx: StageContext) -> pd.DataFrame:
         return {"answers": administer(ctx.models.chat, writers, seeds, batch,
                                       temperature=gen.temperature, max_tokens=gen.max_tokens)}
 
-    answers = run_batched(ctx.store(), pairs, ctx.config.administration.batch_size, work,
+    answers = ctx.batched(pairs, ctx.config.administration.batch_size, work,
                           "corpus: writing answers", {"answers": ["subject_id", "value", "question", "response"]})["answers"]
     writer_model = dict(zip(writers["subject_id"], writers["model"], strict=True))
     return pd.DataFrame({
@@ -87,7 +86,7 @@ def run_perceptions(ctx: StageContext) -> None:
         parsed = parser.parse(pd.DataFrame(batch, columns=["doc_id", "text"]))
         return {"perceptions": parsed.reindex(columns=[*PERCEPTION_COLUMNS, "error"])}
 
-    out = run_batched(ctx.store(), docs, ctx.config.corpus.batch_size, work, "perceptions",
+    out = ctx.batched(docs, ctx.config.corpus.batch_size, work, "perceptions",
                       {"perceptions": [*PERCEPTION_COLUMNS, "error"]})["perceptions"]
     failed = int(out["error"].notna().sum())
     if failed:
@@ -113,7 +112,7 @@ def run_value_mentions(ctx: StageContext) -> None:
             values = values[values["error"].isna()]
         return {"mentions": values.reindex(columns=MENTION_COLUMNS).dropna(subset=["value"])}
 
-    out = run_batched(ctx.store(), items, ctx.config.corpus.batch_size, work, "value mentions",
+    out = ctx.batched(items, ctx.config.corpus.batch_size, work, "value mentions",
                       {"mentions": MENTION_COLUMNS})["mentions"]
     ctx.info["mentions"] = len(out)
     ctx.info["unique_values"] = int(out["value"].nunique())

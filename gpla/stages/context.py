@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ import pandas as pd
 from gpla.config import RunConfig
 from gpla.errors import DataError
 from gpla.models.base import ChatModel, EmbeddingModel
-from gpla.stages.checkpoint import BatchStore
+from gpla.stages.checkpoint import BatchStore, BatchTables, T, run_batched
 
 USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "cache_hits")
 
@@ -107,8 +107,15 @@ class StageContext:
         return PerceptionParser(self.models.chat(self.config.models.spec("parser")),
                                 **self.config.agents.options("parser"))
 
-    def store(self) -> BatchStore:
-        return BatchStore(self.run_dir / "partial" / self.stage, self.key)
+    def store(self, batch_size: int) -> BatchStore:
+        """This stage's checkpoints. Batch sizes are not part of the stage key (they do not change
+        results), but checkpoints of another batch size cannot be reused, so they stamp the store."""
+        return BatchStore(self.run_dir / "partial" / self.stage, f"{self.key}/{batch_size}")
+
+    def batched(self, items: Sequence[T], batch_size: int, work: Callable[[list[T]], BatchTables],
+                description: str, columns: dict[str, list[str]]) -> BatchTables:
+        """``run_batched`` over this stage's checkpoints (see ``gpla.stages.checkpoint``)."""
+        return run_batched(self.store(batch_size), items, batch_size, work, description, columns)
 
     def note(self, text: str) -> None:
         """Something the report and manifest should say about this stage (degradations, skips, counts)."""

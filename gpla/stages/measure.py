@@ -17,7 +17,6 @@ from gpla.measure.gpv import (
     perceive,
 )
 from gpla.measure.subjects import build_subjects
-from gpla.stages.checkpoint import run_batched
 from gpla.stages.context import StageContext
 
 
@@ -35,7 +34,7 @@ def run_questions(ctx: StageContext) -> None:
         def work(batch: list[str]) -> dict[str, pd.DataFrame]:
             return {"questions": designer.design(batch).reindex(columns=["value", "question"])}
 
-        questions = run_batched(ctx.store(), values, ctx.config.questions.batch_size, work,
+        questions = ctx.batched(values, ctx.config.questions.batch_size, work,
                                 "questions", {"questions": ["value", "question"]})["questions"]
         empty = questions["question"].isna() | (questions["question"].astype(str).str.strip() == "")
         if empty.all():
@@ -78,7 +77,7 @@ def run_responses(ctx: StageContext) -> None:
         return {"responses": administer(ctx.models.chat, subjects, questions, batch,
                                         temperature=cfg.temperature, max_tokens=cfg.max_tokens)}
 
-    out = run_batched(ctx.store(), pairings(subjects, questions), cfg.batch_size, work,
+    out = ctx.batched(pairings(subjects, questions), cfg.batch_size, work,
                       "responses", {"responses": RESPONSE_COLUMNS})["responses"]
     truncated = int((out["finish_reason"] == "length").sum())
     if truncated:
@@ -102,7 +101,7 @@ def run_judgments(ctx: StageContext) -> None:
         pairs = judgment_pairs(perceptions, values, cfg.gpv.mode)
         return {"perceptions": perceptions, "judgments": judge(evaluator, pairs)}
 
-    out = run_batched(ctx.store(), rows, cfg.gpv.batch_size, work, "judgments (GPV)",
+    out = ctx.batched(rows, cfg.gpv.batch_size, work, "judgments (GPV)",
                       {"perceptions": PERCEPTION_COLUMNS, "judgments": JUDGMENT_COLUMNS})
     judgments = out["judgments"]
     relevant = int(judgments["score"].notna().sum())

@@ -12,7 +12,7 @@ from gpla.lexicon.calibration import published_values
 from tests.lexicon.embedder_helper import MemoEmbedder
 
 PUBLISHED = published_values()
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def variant(name: str, how: int) -> str:
     return name if name.endswith("s") else name + "s"
 
 
-names = st.sampled_from(PUBLISHED + ["Power", "Benevolence", "Innovation", "Freedom", "Liberty", "Privacy", "Right to privacy"])
+names = st.sampled_from([*PUBLISHED, "Power", "Benevolence", "Innovation", "Freedom", "Liberty", "Privacy", "Right to privacy"])
 mention_tables = st.lists(
     st.tuples(st.one_of(names, st.builds(variant, st.sampled_from(PUBLISHED), st.integers(0, 4))),
               st.integers(1, 500)),

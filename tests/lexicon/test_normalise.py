@@ -43,3 +43,8 @@ def test_normalise_counts_keeps_most_frequent_surface_form() -> None:
         "variants": ["wellbeing", ""],
     }
     assert clean_value('  "Care" ') == "Care"
+
+
+def test_names_in_other_scripts_keep_their_letters() -> None:
+    assert value_key("诚实") == "诚实" and value_key("Sécurité") == value_key("securite")
+    assert value_key("...") == ""

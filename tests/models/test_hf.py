@@ -136,3 +136,29 @@ def test_json_schema_is_stated_in_the_prompt(causal_dir: Path) -> None:
     )  # random weights: validity is recorded, not assumed
     if r.meta["json_valid"]:
         json.loads(r.text)
+
+
+def test_a_tokenizer_chat_template_is_used_for_chat_requests(
+    causal_dir: Path, tmp_path: Path
+) -> None:
+    from transformers import AutoTokenizer
+
+    folder = tmp_path / "templated"
+    shutil.copytree(causal_dir, folder)
+    tok = AutoTokenizer.from_pretrained(folder)
+    tok.chat_template = (
+        "{% for m in messages %}[{{ m.role }}] {{ m.content }} {% endfor %}"
+        "{% if add_generation_prompt %}[assistant]{% endif %}"
+    )
+    tok.save_pretrained(folder)
+    model = load_chat_model(f"hf:{folder}", cache=False)
+    assert model.routes["chat"] == "tokenizer chat template"
+    ids = model.backend.prompt_ids(ChatRequest.chat("hello there", system="be kind"))
+    text = tok.decode(ids)
+    assert (
+        text.index("system") < text.index("be kind") < text.index("user") < text.index("assistant")
+    )
+    raw = model.backend.prompt_ids(ChatRequest.completion("hello there"))
+    assert "assistant" not in tok.decode(raw)  # raw prompts bypass the template
+    probs = model.label_probs([ChatRequest.chat("hello there")], ["yes", "no"])
+    np.testing.assert_allclose(probs.sum(), 1.0)
