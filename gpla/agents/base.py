@@ -52,6 +52,40 @@ class Agent:
         self.batch_size = batch_size
 
 
+class JsonAgent(Agent):
+    """An agent whose model answers in JSON to few-shot prompts; an unreadable reply is repaired once.
+
+    ``prompt_format`` ("auto", "chat", "completion") chooses the few-shot layout (``completion``);
+    "auto" uses plain completions for base models.
+    """
+
+    def __init__(
+        self,
+        model: ChatModel | str = "llamacpp:default",
+        *,
+        max_tokens: int,
+        batch_size: int = 16,
+        repair: bool = True,
+        prompt_format: PromptFormat = "auto",
+    ) -> None:
+        super().__init__(model, batch_size=batch_size)
+        self.completion = use_completion(self.model, prompt_format)
+        self.max_tokens = max_tokens
+        self.repair = repair
+
+    def _ask(
+        self, requests: Sequence[ChatRequest], parse: Callable[[object], T], description: str
+    ) -> list[Answer[T]]:
+        return generate_json(
+            self.model,
+            requests,
+            parse,
+            batch_size=self.batch_size,
+            description=description,
+            repair=self.repair,
+        )
+
+
 def resolve_model(model: ChatModel | str) -> ChatModel:
     if isinstance(model, str):
         # Lazy: loading a backend may import heavy libraries.

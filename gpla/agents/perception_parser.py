@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gpla.agents.base import Agent, PromptFormat, generate_json, require_columns, use_completion
+from gpla.agents.base import JsonAgent, PromptFormat, require_columns
 from gpla.agents.chunking import chunk_text
 from gpla.agents.parsing import string_list
 from gpla.agents.prompts.perception import MAX_PERCEPTIONS, perception_request
@@ -23,12 +23,11 @@ def _perceptions(obj: object) -> list[str]:
     return list(unique.values())[:MAX_PERCEPTIONS]
 
 
-class PerceptionParser(Agent):
+class PerceptionParser(JsonAgent):
     """Splits each document into perceptions of its author, or of ``subject`` when given.
 
     Long documents are cut into chunks of about ``chunk_tokens`` tokens on sentence boundaries, one
-    model call per chunk; identical chunks are parsed once. ``prompt_format`` ("auto", "chat",
-    "completion") chooses the few-shot layout; "auto" uses plain completions for base models.
+    model call per chunk; identical chunks are parsed once.
     """
 
     def __init__(
@@ -42,12 +41,15 @@ class PerceptionParser(Agent):
         repair: bool = True,
         prompt_format: PromptFormat = "auto",
     ) -> None:
-        super().__init__(model, batch_size=batch_size)
-        self.completion = use_completion(self.model, prompt_format)
+        super().__init__(
+            model,
+            max_tokens=max_tokens,
+            batch_size=batch_size,
+            repair=repair,
+            prompt_format=prompt_format,
+        )
         self.subject = subject
         self.chunk_tokens = chunk_tokens
-        self.max_tokens = max_tokens
-        self.repair = repair
 
     def parse(self, docs: pd.DataFrame) -> pd.DataFrame:
         """``docs[doc_id, text]`` → ``[perception_id, doc_id, chunk, text, error]``.
@@ -64,13 +66,10 @@ class PerceptionParser(Agent):
             for i, chunk in enumerate(chunk_text(text, self.chunk_tokens))
         ]
         unique = list(dict.fromkeys(c for _, _, c in chunks))
-        answers = generate_json(
-            self.model,
+        answers = self._ask(
             [perception_request(c, self.subject, self.max_tokens, self.completion) for c in unique],
             _perceptions,
-            batch_size=self.batch_size,
-            description="parsing perceptions",
-            repair=self.repair,
+            "parsing perceptions",
         )
         by_chunk = dict(zip(unique, answers, strict=True))
         rows: list[dict[str, object]] = []

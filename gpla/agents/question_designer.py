@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from gpla.agents.base import Agent, PromptFormat, generate_json, use_completion
+from gpla.agents.base import JsonAgent, PromptFormat
 from gpla.agents.parsing import string_field
 from gpla.agents.prompts.questions import question_request
 from gpla.errors import DataError
@@ -19,9 +19,8 @@ def _question(obj: object) -> str:
     return string_field(obj, "question")
 
 
-class QuestionDesigner(Agent):
-    """Writes a first-person question that puts each value into a dilemma. ``prompt_format`` ("auto",
-    "chat", "completion") chooses the few-shot layout; "auto" uses plain completions for base models."""
+class QuestionDesigner(JsonAgent):
+    """Writes a first-person question that puts each value into a dilemma."""
 
     def __init__(
         self,
@@ -32,10 +31,13 @@ class QuestionDesigner(Agent):
         repair: bool = True,
         prompt_format: PromptFormat = "auto",
     ) -> None:
-        super().__init__(model, batch_size=batch_size)
-        self.completion = use_completion(self.model, prompt_format)
-        self.max_tokens = max_tokens
-        self.repair = repair
+        super().__init__(
+            model,
+            max_tokens=max_tokens,
+            batch_size=batch_size,
+            repair=repair,
+            prompt_format=prompt_format,
+        )
 
     def design(self, values: Sequence[str]) -> pd.DataFrame:
         """``values`` → ``[value, question, error]``, one row per distinct value in input order.
@@ -53,13 +55,10 @@ class QuestionDesigner(Agent):
                 f"QuestionDesigner.design: values must be non-empty strings, got {bad[0]!r}"
             )
         unique = list(dict.fromkeys(" ".join(v.split()) for v in values))
-        answers = generate_json(
-            self.model,
+        answers = self._ask(
             [question_request(v, self.max_tokens, self.completion) for v in unique],
             _question,
-            batch_size=self.batch_size,
-            description="designing questions",
-            repair=self.repair,
+            "designing questions",
         )
         rows = [
             {"value": v, "question": a.value, "error": a.error}

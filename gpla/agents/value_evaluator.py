@@ -54,10 +54,9 @@ class ValueEvaluator(Agent):
 
     def evaluate(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """``pairs[perception_id, text, value]`` → ``[perception_id, value, p_relevant, p_support,
-        p_oppose, p_either, score]``, one row per input row, in input order.
-
-        Valence columns are NaN for pairs that are not relevant; rows with an upstream ``error`` are
-        skipped.
+        p_oppose, p_either, score]``, one row per input row in input order, except rows with an
+        upstream ``error``, which are passed over. Valence columns are NaN for pairs that are not
+        relevant.
         """
         require_columns(pairs, ["perception_id", "text", "value"], "ValueEvaluator.evaluate")
         rows = usable_rows(pairs)

@@ -10,17 +10,11 @@ from typing import Literal
 
 import pandas as pd
 
-from gpla.agents.base import (
-    Agent,
-    PromptFormat,
-    generate_json,
-    require_columns,
-    usable_rows,
-    use_completion,
-)
+from gpla.agents.base import JsonAgent, PromptFormat, require_columns, usable_rows
 from gpla.agents.parsing import string_list
 from gpla.agents.prompts.values import MAX_VALUES, kaleido_request, values_request
 from gpla.agents.value_names import MAX_WORDS, kaleido_values, value_names
+from gpla.errors import ConfigError
 from gpla.models.base import ChatModel, ChatResult
 from gpla.progress import progress_bar
 
@@ -29,15 +23,14 @@ COLUMNS = ["perception_id", "value", "error"]
 Style = Literal["auto", "fewshot", "kaleido"]
 
 
-class ValueGenerator(Agent):
+class ValueGenerator(JsonAgent):
     """Names the values behind each perception as short Title Case noun phrases.
 
     ``style="fewshot"`` asks a chat or base LLM for JSON ``{"values": [...]}``; ``style="kaleido"``
     feeds a Kaleido-style seq2seq model (``hf:...kaleido...``) its ``[Generate]`` input and keeps the
     ``Value:`` lines among the returned beams (``ChatResult.meta["sequences"]`` when the backend
     returns several sequences, else the lines of the text). ``"auto"`` picks kaleido when the model
-    name contains "kaleido". ``prompt_format`` ("auto", "chat", "completion") chooses the few-shot
-    layout; "auto" uses plain completions for base models.
+    name contains "kaleido".
     """
 
     def __init__(
@@ -51,14 +44,21 @@ class ValueGenerator(Agent):
         repair: bool = True,
         prompt_format: PromptFormat = "auto",
     ) -> None:
-        super().__init__(model, batch_size=batch_size)
-        self.completion = use_completion(self.model, prompt_format)
+        if style not in ("auto", "fewshot", "kaleido"):  # checked before a model is loaded
+            raise ConfigError(
+                f"ValueGenerator: style must be auto, fewshot or kaleido, got {style!r}"
+            )
+        super().__init__(
+            model,
+            max_tokens=max_tokens,
+            batch_size=batch_size,
+            repair=repair,
+            prompt_format=prompt_format,
+        )
         if style == "auto":
             style = "kaleido" if "kaleido" in self.model.name.lower() else "fewshot"
         self.style: Style = style
         self.max_words = max_words
-        self.max_tokens = max_tokens
-        self.repair = repair
 
     def generate(self, perceptions: pd.DataFrame) -> pd.DataFrame:
         """``perceptions[perception_id, text]`` → ``[perception_id, value, error]``.
@@ -84,13 +84,10 @@ class ValueGenerator(Agent):
                 string_list(obj, "values", item_keys=("value", "name")), self.max_words
             )[:MAX_VALUES]
 
-        answers = generate_json(
-            self.model,
+        answers = self._ask(
             [values_request(t, self.max_tokens, self.completion) for t in texts],
             parse,
-            batch_size=self.batch_size,
-            description="generating values",
-            repair=self.repair,
+            "generating values",
         )
         return {t: (a.value or [], a.error) for t, a in zip(texts, answers, strict=True)}
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from gpla.errors import ConfigError
 
 _NAME = re.compile(r"^[A-Za-z_.][\w.]*$")
+# A number literal, with its exponent (1e-3, 2.5E+1): its sign is neither a '+' between terms nor a minus.
+_NUMBER = re.compile(r"(?<![\w.])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _OPERATORS = ("=~", "~~", "~", ":=", "==", "<", ">", "|", "%")
 
 
@@ -35,7 +37,7 @@ def measurement_scales(text: str, *, what: str = "model") -> dict[str, list[str]
         where = f"{what}, line {number}"
         if not _NAME.match(factor):
             raise ConfigError(f"{where}: {factor!r} is not a valid factor name")
-        items = [_item(term.strip(), where) for term in re.split(r"(?<![eE])\+", rhs)]
+        items = [_item(term, where) for term in _terms(rhs)]
         scales.setdefault(factor, [])
         scales[factor] += [i for i in items if i not in scales[factor]]
     if not scales:
@@ -43,10 +45,17 @@ def measurement_scales(text: str, *, what: str = "model") -> dict[str, list[str]
     return scales
 
 
+def _terms(rhs: str) -> list[str]:
+    """The '+'-separated terms of a right-hand side; '+' inside a number's exponent does not split."""
+    masked = _NUMBER.sub(lambda m: "0" * len(m.group()), rhs)  # same length: positions carry over
+    cuts = [i for i, char in enumerate(masked) if char == "+"]
+    return [rhs[a + 1 : b].strip() for a, b in zip([-1, *cuts], [*cuts, len(rhs)], strict=True)]
+
+
 def _item(term: str, where: str) -> str:
     if not term:
         raise ConfigError(f"{where}: empty term (a stray '+')")
-    if re.search(r"(?<![eE])-", term):  # "-A1", "A1 - A2", "-1*A1", "start(-.5)*A1"; not "1e-3*A1"
+    if "-" in _NUMBER.sub("0", term):  # "-A1", "A1 - A2", "-1*A1", "start(-.5)*A1"; not "1e-3*A1"
         names = re.findall(r"[A-Za-z_.][\w.]*", term.rpartition("*")[2]) or ["ITEM"]
         raise ConfigError(
             f"{where}: {term!r}: a minus sign or negative value is not lavaan's way to reverse-key an "

@@ -2,8 +2,8 @@
 ensure clear loading patterns"). No library offers this loop, so it is written here.
 
 At each step the PCA is refitted on the remaining items and the single worst item is dropped:
-an item whose largest |loading| is below `min_loading` (weak), or whose two largest |loadings| lie within
-`cross_margin` of each other (cross-loading). Weak items go first, the weakest of them; otherwise the
+an item whose largest |loading| is below `min_loading` (weak), or whose two largest |loadings| differ
+by less than `cross_margin` (cross-loading). Weak items go first, the weakest of them; otherwise the
 item with the smallest gap between its top two loadings. The number of factors is decided once, on the
 full item set, and kept: re-deciding it at every step would change the structure being cleaned.
 """
@@ -41,7 +41,7 @@ def prune_items(
     random_state: int = 0,
 ) -> PruneResult:
     """Drop the worst item and refit until every item loads >= `min_loading` on one factor and beats its
-    second-highest |loading| by more than `cross_margin` (or `max_steps` removals were made)."""
+    second-highest |loading| by at least `cross_margin` (or `max_steps` removals were made)."""
     # Apply the missing-value policy once, so every refit sees the same rows.
     data = validate_numeric(X, what="pruning data", missing=missing, min_cols=2)
     model = PrincipalComponents(

@@ -30,7 +30,7 @@ class AlphaResult:
     ci_method: str  # "feldt" (analytic, as psych's "Feldt" row) or "bootstrap" (percentile)
     n_items: int
     n_obs: int
-    alpha_if_deleted: pd.Series  # raw alpha of the scale without each item
+    alpha_if_deleted: pd.Series  # raw alpha of the scale without each item (NaN for 2 items)
     item_total: pd.Series  # correlation of each item with the sum of the others (psych's r.drop)
 
 
@@ -73,6 +73,11 @@ def cronbach_alpha(
     values = data.to_numpy()
     n_obs, n_items = values.shape
     cov = _covariance(values)
+    if cov.sum() <= 1e-12 * np.trace(cov):
+        raise DataError(
+            f"{what}: the items cancel out (the variance of their sum is {cov.sum():.3g}), so alpha "
+            "is undefined; are reverse-keyed items marked as such?"
+        )
     alpha = _alpha(cov)
     sd = np.sqrt(np.diag(cov))
     std_alpha = _alpha(cov / np.outer(sd, sd))
@@ -83,7 +88,11 @@ def cronbach_alpha(
         low, high = _bootstrap_ci(values, n_boot, level, random_state)
 
     names = list(data.columns)
-    if_deleted = [_alpha(np.delete(np.delete(cov, i, 0), i, 1)) for i in range(n_items)]
+    # One item left has no alpha: NaN, as psych's alpha.drop for a two-item scale.
+    if_deleted = [
+        _alpha(np.delete(np.delete(cov, i, 0), i, 1)) if n_items > 2 else np.nan
+        for i in range(n_items)
+    ]
     total = cov.sum(axis=1)
     # cov(item, rest) / sd(item) sd(rest), with var(rest) = 1'Σ1 − 2 Σ_i. + σ_ii
     rest_var = cov.sum() - 2 * total + np.diag(cov)
@@ -138,8 +147,15 @@ def _bootstrap_ci(
         )
     else:
         boots = _alpha_batch(values, rng.integers(0, n_obs, (n_boot, n_obs)))
+    undefined = int(np.isnan(boots).sum())
+    if undefined:
+        # A resample whose item sum is constant has no alpha; dropping it would bias the interval.
+        raise DataError(
+            f"bootstrap CI: alpha is undefined in {undefined} of {n_boot} resamples of {n_obs} rows "
+            "(too few distinct rows); use ci='feldt' or more data"
+        )
     tail = (1 - level) / 2
-    low, high = np.nanquantile(boots, [tail, 1 - tail])
+    low, high = np.quantile(boots, [tail, 1 - tail])
     return float(low), float(high)
 
 

@@ -80,10 +80,6 @@ def generate_values_command(
     from gpla.agents import ValueGenerator
 
     texts = _perceptions(perception, file, "gpla generate-values")
-    if style not in ("auto", "fewshot", "kaleido"):
-        raise DataError(
-            f"gpla generate-values: --style must be auto, fewshot or kaleido, got {style!r}"
-        )
     frame = pd.DataFrame({"perception_id": range(len(texts)), "text": texts})
     out = ValueGenerator(model, style=style).generate(frame)  # type: ignore[arg-type]
     out.insert(1, "perception", out["perception_id"].map(dict(enumerate(texts))))

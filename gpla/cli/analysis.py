@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
     """Add this group's commands to the top-level app."""
     app.command("pca")(pca_command)
     app.command("alpha")(alpha_command)
+    _register_cfa(app)
 
 
 def _split(option: str | None) -> list[str]:
@@ -274,3 +275,104 @@ def _print_alpha(report: dict[str, dict[str, Any]], ci: str) -> None:
             f"{r['ci_low']:.3f} – {r['ci_high']:.3f}",
         )
     Console().print(table)
+
+
+# --- cfa and compare-systems (CFA / value-systems owner) -------------------------------------------
+
+
+def _register_cfa(app: typer.Typer) -> None:
+    app.command("cfa")(cfa_command)
+    app.command("compare-systems")(compare_systems_command)
+
+
+def cfa_command(
+    data: Annotated[Path, typer.Option(help="CSV: rows = subjects, columns = variables.")],
+    model: Annotated[Path, typer.Option(help="CFA model in lavaan syntax (F =~ x1 + x2 + x3).")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write lavaan-named fit indices here.")
+    ] = None,
+    loadings: Annotated[
+        Path | None, typer.Option(help="Write standardised loadings (factor, variable, estimate, loading) here.")
+    ] = None,
+    missing: Annotated[
+        str, typer.Option(help="NaNs: 'raise' (refuse) or 'listwise' (drop incomplete rows, as lavaan).")
+    ] = "raise",
+) -> None:
+    """Confirmatory factor analysis (ML) with lavaan's fit indices."""
+    from gpla.analysis.cfa import CFA
+
+    if not model.is_file():
+        raise ConfigError(f"--model {model}: file not found")
+    frame = _load(data, None)
+    fit = CFA(model.read_text(encoding="utf-8"), missing=_choice(missing, ("raise", "listwise"), "--missing"))
+    fit.fit(frame)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(fit.fit_indices_, indent=2) + "\n", encoding="utf-8")
+    if loadings is not None:
+        loadings.parent.mkdir(parents=True, exist_ok=True)
+        fit.std_loadings_.to_csv(loadings, index=False)
+    _print_cfa(fit.fit_indices_, fit.n_dropped_, fit.warnings_)
+
+
+def _print_cfa(indices: dict[str, float], n_dropped: int, warnings: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="CFA fit (ML; lavaan's indices)")
+    table.add_column("index")
+    table.add_column("value", justify="right")
+    for name, value in indices.items():
+        table.add_row(name, f"{value:.6g}" if isinstance(value, float) else str(value))
+    console = Console()
+    console.print(table)
+    if n_dropped:
+        console.print(f"{n_dropped} incomplete row(s) dropped (listwise).")
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def compare_systems_command(
+    data: Annotated[Path, typer.Option(help="CSV: rows = subjects, columns = values (the matrix X).")],
+    out: Annotated[Path, typer.Option(help="Output folder (created).")],
+    systems: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated: ours, schwartz-h, schwartz-l, five-factor, a CSV/TOML system file, "
+            "or map:FILE (map the variables onto that file's factors by embedding)."
+        ),
+    ] = "ours,schwartz-h,schwartz-l",
+    embedder: Annotated[
+        str, typer.Option(help="Embedding model spec used to map values onto Schwartz's values.")
+    ] = "st:default",
+    factors: Annotated[
+        str, typer.Option(help="Factors of 'ours': a number, 'auto' (parallel analysis) or 'kaiser'.")
+    ] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed of the split, bootstrap and parallel analysis.")] = 0,
+    missing: Annotated[str, typer.Option(help="NaNs: 'raise' or 'listwise'.")] = "raise",
+) -> None:
+    """Compare value systems by CFA fit on held-out data (GPLA Table 2)."""
+    from gpla.analysis.compare import compare_systems
+
+    specs = _split(systems)
+    needs_embedder = any(s in ("schwartz-h", "schwartz-l") or s.startswith("map:") for s in specs)
+    model = None
+    if needs_embedder:
+        from gpla.models import load_embedding_model
+
+        model = load_embedding_model(embedder)
+    result = compare_systems(
+        _load(data, None), specs, model, n_factors=_parse_factors(factors), random_state=seed,
+        missing=_choice(missing, ("raise", "listwise"), "--missing"),
+    )  # fmt: skip
+    result.save(out)
+    _print_comparison(result.to_markdown(), out)
+
+
+def _print_comparison(markdown: str, out: Path) -> None:
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console()
+    console.print(Markdown(markdown))
+    console.print(f"Written to {out}/ (table.csv, table.md, fit_indices.json, models/).")

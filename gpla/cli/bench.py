@@ -87,7 +87,9 @@ def scores_command(
         keys_from_loadings,
         mapped_scores,
         unit_weighted_scores,
+        wide_loadings,
     )
+    from gpla.analysis.benchmarks.factor_scores import LONG_LOADINGS
     from gpla.analysis.benchmarks.tables import read_matrix, read_table
 
     if (loadings is None) == (mapping is None):
@@ -105,12 +107,9 @@ def scores_command(
     else:
         assert loadings is not None
         table = read_table(loadings, what="loadings")
-        if {"factor", "value", "loading"} <= set(table.columns):
-            wide = table.pivot_table(
-                index="value", columns="factor", values="loading", aggfunc="first", sort=False
-            ).fillna(0.0)
-        else:
-            wide = read_matrix(loadings, what="loadings").fillna(0.0)
+        if not LONG_LOADINGS.issubset(table.columns):
+            table = read_matrix(loadings, what="loadings")  # values × factors, value names first
+        wide = wide_loadings(table)
         if chosen in ("mean", "sum"):
             scores = unit_weighted_scores(data, keys_from_loadings(wide), how=chosen)
         else:

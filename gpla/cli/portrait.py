@@ -43,6 +43,13 @@ def _families(value: str) -> list[str]:
     return names
 
 
+def _family(value: str) -> str:
+    names = _families(value)
+    if len(names) != 1:
+        raise ConfigError(f"--family: expected one family, got {value!r}")
+    return names[0]
+
+
 def _exclusions(value: str | None) -> tuple[Exclusion, ...]:
     from gpla.portrait.scoring import DEFAULT_EXCLUSIONS, Exclusion
 
@@ -252,7 +259,7 @@ def coverage_command(
     from gpla.portrait.items import load_items
 
     table = read_csv_data(correlations) if correlations else load_items(items).correlations
-    result = coverage(table, family=_families(family)[0])
+    result = coverage(table, family=_family(family))
     typer.echo(pd.DataFrame({"items": result.counts, "share": result.shares.round(3)}).to_string())
     typer.echo(f"std {result.std:.3f}  imbalance ratio {result.imbalance_ratio:.2f}")
 
@@ -280,5 +287,5 @@ def radar_command(
     if column not in ("centered_mean", "mean"):
         raise ConfigError(f"--column must be centered_mean or mean, got {column!r}")
     typer.echo(
-        f"wrote {radar_plot(table, out, models=model or None, family=_families(family)[0], column=column)}"
+        f"wrote {radar_plot(table, out, models=model or None, family=_family(family), column=column)}"
     )

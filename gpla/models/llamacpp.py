@@ -11,6 +11,10 @@ number must not depend on which prompt happened to come before it. ``reuse_prefi
 shared-prefix fast path: prompts are visited in token order and the KV cache of the part a prompt
 shares with the previous one is kept, so a common few-shot prefix is evaluated once per batch, at the
 price of that numerical noise (it is part of the cache key, so the two modes never mix).
+
+``shared_prefix=True`` (the default, issue 8) scores prompts that share a long prefix on one
+evaluation of it, splitting where the numbers stay those of the afresh evaluation
+(``prefix_scoring.py``); ``shared_prefix=False`` evaluates every prompt on its own.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ class LlamaCppBackend(Backend):
         n_ctx: int = 4096,
         n_threads: int | None = None,
         reuse_prefix: bool = False,
+        shared_prefix: bool = True,
     ) -> None:
         super().__init__()
         if base_url:
@@ -99,6 +104,10 @@ class LlamaCppBackend(Backend):
         self.model = model
         self.path = path
         self.reuse_prefix = reuse_prefix
+        # Issue 8: prompts sharing a prefix are scored on one evaluation of it, with the naive
+        # numbers (see prefix_scoring.py), so it needs no cache-key entry; False = one prompt at a time.
+        self.shared_prefix = shared_prefix and not reuse_prefix
+        self._scorer: Any = None
         self._llm, self._lock = load_llama(path, n_ctx, n_threads)
         self._template: str | None = self._llm.metadata.get("tokenizer.chat_template")
         self._grammars: dict[str, Any] = {}
@@ -212,8 +221,11 @@ class LlamaCppBackend(Backend):
         ids = label_token_ids(labels, self._first_token)
         tokens = [self.prompt_tokens(p) for p in prompts]
         outcomes: list[Outcome[LabelProbs]] = [ModelError("not evaluated")] * len(prompts)
+        alone: Sequence[int] = range(len(prompts))
+        if self.shared_prefix:  # issue 8: groups sharing a prefix take the fast path
+            alone = self._label_probs_shared(tokens, ids, outcomes)
         # In token order, prompts that share a prefix are neighbours (for ``reuse_prefix``).
-        for i in sorted(range(len(prompts)), key=lambda i: tokens[i]):
+        for i in sorted(alone, key=lambda i: tokens[i]):
             try:
                 self._check_length(tokens[i], 1)
                 self.limiter.wait()
@@ -224,6 +236,32 @@ class LlamaCppBackend(Backend):
             except Exception as exc:
                 outcomes[i] = exc
         return outcomes
+
+    def _label_probs_shared(
+        self, tokens: list[list[int]], ids: list[list[int]], outcomes: list[Outcome[LabelProbs]]
+    ) -> list[int]:
+        """Score every group of prompts that share a prefix into ``outcomes``; returns the indices
+        of the prompts left to evaluate one at a time."""
+        from gpla.models.prefix_scoring import PrefixScorer, plan_groups
+
+        if self._scorer is None:
+            self._scorer = PrefixScorer(self._llm, self._lock)
+        alone: list[int] = []
+        for group in plan_groups(tokens, self._scorer.max_batch):
+            if group.prefix_len == 0:
+                alone.extend(group.members)
+                continue
+            try:
+                for i in group.members:
+                    self._check_length(tokens[i], 1)
+                self.limiter.wait()
+                logits = self._scorer.logits([tokens[i] for i in group.members], group.prefix_len)
+                for i, row in zip(group.members, logits, strict=True):
+                    outcomes[i] = LabelProbs(probs_from_logits(row, ids), len(tokens[i]))
+            except Exception as exc:
+                for i in group.members:
+                    outcomes[i] = exc
+        return alone
 
     def _first_token(self, text: str) -> int | None:
         toks = self._llm.tokenize(text.encode(), add_bos=False, special=False)

@@ -1,5 +1,9 @@
 """Stages 1-4 of Algorithm 1: corpus → perceptions → value mentions → lexicon.
 
+Corpus rows say how far along they are (``kind``, see ``gpla.corpora``): documents are parsed into
+perceptions, given perceptions (GPV's corpus) pass straight to value generation, and lexicon entries
+(ValueLex) count as ``count`` mentions of their value without any model call.
+
 When ``lexicon.file`` is given the user brings the lexicon: the first three stages write empty
 tables and say so, and the lexicon stage reads the file.
 """
@@ -15,9 +19,9 @@ from gpla.measure.administration import administer, pairings
 from gpla.measure.subjects import build_subjects
 from gpla.stages.context import StageContext
 
-CORPUS_COLUMNS = ["doc_id", "text", "source", "model", "question"]
-PERCEPTION_COLUMNS = ["perception_id", "doc_id", "text"]
-MENTION_COLUMNS = ["perception_id", "value"]
+CORPUS_COLUMNS = ["doc_id", "text", "source", "kind", "count", "model", "question"]
+PERCEPTION_COLUMNS = ["perception_id", "doc_id", "text", "error"]
+MENTION_COLUMNS = ["perception_id", "value", "source", "count"]
 LEXICON_COLUMNS = ["value", "frequency", "rank", "merged_from", "sources"]
 
 
@@ -35,9 +39,9 @@ def run_corpus(ctx: StageContext) -> None:
     if cfg.corpus.generate is not None:
         parts.append(_generate(ctx))
     corpus = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CORPUS_COLUMNS)
-    for col in CORPUS_COLUMNS:
+    for col, default in (("kind", "document"), ("count", 1), ("model", None), ("question", None)):
         if col not in corpus.columns:
-            corpus[col] = None
+            corpus[col] = default
     if corpus["doc_id"].duplicated().any():  # two sources may number their docs alike
         corpus["doc_id"] = corpus["source"].astype(str) + ":" + corpus["doc_id"].astype(str)
     ctx.info["docs"] = len(corpus)
@@ -70,6 +74,8 @@ def _generate(ctx: StageContext) -> pd.DataFrame:
         "doc_id": "gen-" + answers["subject_id"].astype(str) + "#" + answers["value"].astype(str),
         "text": answers["response"],
         "source": "generated",
+        "kind": "document",
+        "count": 1,
         "model": answers["subject_id"].map(writer_model),
         "question": answers["question"],
     })[lambda d: d["text"].astype(str).str.strip() != ""]
@@ -80,17 +86,22 @@ def run_perceptions(ctx: StageContext) -> None:
         return _skipped(ctx, "perceptions", PERCEPTION_COLUMNS)
     corpus = ctx.read("corpus")
     parser = ctx.perception_parser(ctx.config.corpus.perceptions)
-    docs = list(corpus[["doc_id", "text"]].itertuples(index=False, name=None))
+    documents = corpus[corpus["kind"] == "document"]
+    docs = list(documents[["doc_id", "text"]].itertuples(index=False, name=None))
 
     def work(batch: list[tuple[str, str]]) -> dict[str, pd.DataFrame]:
         parsed = parser.parse(pd.DataFrame(batch, columns=["doc_id", "text"]))
-        return {"perceptions": parsed.reindex(columns=[*PERCEPTION_COLUMNS, "error"])}
+        return {"perceptions": parsed.reindex(columns=PERCEPTION_COLUMNS)}
 
-    out = ctx.batched(docs, ctx.config.corpus.batch_size, work, "perceptions",
-                      {"perceptions": [*PERCEPTION_COLUMNS, "error"]})["perceptions"]
+    parsed = ctx.batched(docs, ctx.config.corpus.batch_size, work, "perceptions",
+                         {"perceptions": PERCEPTION_COLUMNS})["perceptions"]
+    given = corpus[corpus["kind"] == "perception"]
+    given = pd.DataFrame({"perception_id": given["doc_id"], "doc_id": given["doc_id"],
+                          "text": given["text"], "error": None})
+    out = pd.concat([p for p in (given, parsed) if len(p)] or [parsed], ignore_index=True)
     failed = int(out["error"].notna().sum())
     if failed:
-        ctx.note(f"{failed} documents could not be parsed into perceptions (kept as error rows)")
+        ctx.note(f"{failed} document chunks could not be parsed into perceptions (kept as error rows)")
     ctx.info["perceptions"] = int(out["error"].isna().sum())
     ctx.write("perceptions", out)
 
@@ -100,21 +111,30 @@ def run_value_mentions(ctx: StageContext) -> None:
         return _skipped(ctx, "value_mentions", MENTION_COLUMNS)
     from gpla.agents import ValueGenerator
 
+    corpus = ctx.read("corpus")
     perceptions = ctx.read("perceptions")
-    perceptions = perceptions[perceptions["error"].isna()] if "error" in perceptions else perceptions
+    perceptions = perceptions[perceptions["error"].isna()]
+    source_of = dict(zip(corpus["doc_id"], corpus["source"], strict=True))
     generator = ValueGenerator(ctx.models.chat(ctx.config.models.spec("generator")),
                                **ctx.config.agents.options("generator"))
-    items = list(perceptions[["perception_id", "text"]].itertuples(index=False, name=None))
+    items = list(perceptions[["perception_id", "doc_id", "text"]].itertuples(index=False, name=None))
 
-    def work(batch: list[tuple[str, str]]) -> dict[str, pd.DataFrame]:
-        values = generator.generate(pd.DataFrame(batch, columns=["perception_id", "text"]))
-        if "error" in values.columns:
-            values = values[values["error"].isna()]
+    def work(batch: list[tuple[str, str, str]]) -> dict[str, pd.DataFrame]:
+        frame = pd.DataFrame(batch, columns=["perception_id", "doc_id", "text"])
+        values = generator.generate(frame[["perception_id", "text"]])
+        values = values[values["error"].isna()] if "error" in values.columns else values
+        values = values.merge(frame[["perception_id", "doc_id"]], on="perception_id", how="left")
+        values["source"] = values["doc_id"].map(source_of)
+        values["count"] = 1
         return {"mentions": values.reindex(columns=MENTION_COLUMNS).dropna(subset=["value"])}
 
-    out = ctx.batched(items, ctx.config.corpus.batch_size, work, "value mentions",
-                      {"mentions": MENTION_COLUMNS})["mentions"]
-    ctx.info["mentions"] = len(out)
+    generated = ctx.batched(items, ctx.config.corpus.batch_size, work, "value mentions",
+                            {"mentions": MENTION_COLUMNS})["mentions"]
+    entries = corpus[corpus["kind"] == "value"]
+    entries = pd.DataFrame({"perception_id": entries["doc_id"], "value": entries["text"],
+                            "source": entries["source"], "count": entries["count"]})
+    out = pd.concat([p for p in (generated, entries) if len(p)] or [generated], ignore_index=True)
+    ctx.info["mentions"] = int(out["count"].sum())
     ctx.info["unique_values"] = int(out["value"].nunique())
     ctx.write("value_mentions", out)
 
@@ -170,9 +190,6 @@ def _dedup(ctx: StageContext) -> pd.DataFrame:
             "lexicon: the value generator produced no values from the corpus; enlarge the corpus "
             "or give lexicon.file"
         )
-    docs = ctx.read("perceptions")[["perception_id", "doc_id"]].merge(
-        ctx.read("corpus")[["doc_id", "source"]], on="doc_id", how="left")
-    mentions = mentions.merge(docs[["perception_id", "source"]], on="perception_id", how="left")
     embedder = ctx.models.embedder(ctx.config.models.embedding)
     lexicon = build_lexicon(mentions, embedder, **ctx.config.lexicon.dedup)
     (ctx.run_dir / "lexicon_dedup.json").write_text(json.dumps(lexicon.attrs.get("dedup", {}), indent=2,

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gpla.cli import app
-from gpla.errors import DataError
+from gpla.errors import ConfigError, DataError
 
 
 @pytest.mark.parametrize(
@@ -22,16 +22,20 @@ from gpla.errors import DataError
         (["parse", "--file", "no/such/file.txt"], "cannot read no/such/file.txt"),
         (["evaluate", "--perception", "I help others."], "give the values to judge with --values"),
         (["generate-values"], "give perceptions with --perception TEXT or --file PATH"),
-        (
-            ["generate-values", "--perception", "x", "--style", "magic"],
-            "--style must be auto, fewshot or kaleido",
-        ),
     ],
 )
 def test_agent_commands_raise_data_error(args: list[str], message: str) -> None:
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, DataError)
     assert message in str(result.exception)
+
+
+def test_unknown_style_is_refused_before_a_model_loads() -> None:
+    # A spec that cannot load: the style error must come first.
+    args = ["generate-values", "--perception", "x", "--style", "magic", "--model", "nonsense"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ConfigError)
+    assert "style must be auto, fewshot or kaleido, got 'magic'" in str(result.exception)
 
 
 def test_cli_prints_the_error_without_traceback() -> None:

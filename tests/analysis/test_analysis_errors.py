@@ -136,9 +136,11 @@ def test_lavaan_scales_are_read_like_lavaan() -> None:
          C3; N =~ N1 + N2
     A ~~ C
     A =~ A4
+    D =~ age+income + 1e-3*rate + 2.5E+1*score   # '+' and '-' of an exponent are no operators
     """
     assert measurement_scales(text) == {
         "A": ["A1", "A2", "A3", "A4"],
         "C": ["C1", "C2", "C3"],
         "N": ["N1", "N2"],
+        "D": ["age", "income", "rate", "score"],
     }

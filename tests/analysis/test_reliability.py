@@ -105,3 +105,28 @@ def test_pairwise_alpha_uses_every_row() -> None:
 def test_unknown_reverse_item_is_an_error(bfi: pd.DataFrame) -> None:
     with pytest.raises(DataError, match="Z9"):
         cronbach_alpha(bfi[["A1", "A2"]], reverse=["Z9"])
+
+
+def test_bootstrap_with_undefined_resamples_is_an_error_not_a_narrower_interval() -> None:
+    # 4 rows: some resamples repeat one row, so the scale sum is constant and alpha is 0/0.
+    X = pd.DataFrame({"a": [1.0, 2, 1, 2], "b": [2.0, 1, 2, 2.5], "c": [1.0, 1, 2, 2]})
+    with pytest.raises(DataError, match=r"undefined in \d+ of 200 resamples"):
+        cronbach_alpha(X, ci="bootstrap", n_boot=200)
+
+
+def test_items_that_cancel_out_are_an_error_not_minus_infinity() -> None:
+    a = np.array([1.0, 2, 3, 4, 5, 6, 2, 3])
+    with pytest.raises(DataError, match=r"items cancel out.*reverse-keyed"):
+        cronbach_alpha(pd.DataFrame({"a": a, "b": 7 - a}))
+    assert cronbach_alpha(pd.DataFrame({"a": a, "b": 7 - a}), reverse=["b"]).alpha == (
+        pytest.approx(1.0)
+    )
+
+
+def test_two_item_scale(bfi: pd.DataFrame) -> None:
+    # alpha of two items is 2·cov/(var₁ + var₂ + 2·cov); without one item nothing is left to correlate.
+    result = cronbach_alpha(bfi[["A2", "A3"]])
+    cov = bfi[["A2", "A3"]].cov().to_numpy()
+    assert result.alpha == pytest.approx(4 * cov[0, 1] / cov.sum(), abs=1e-12)
+    assert result.alpha_if_deleted.isna().all()
+    assert result.item_total["A2"] == pytest.approx(bfi["A2"].corr(bfi["A3"]), abs=1e-12)

@@ -12,7 +12,7 @@ from gpla.lexicon.calibration import published_values
 from tests.lexicon.embedder_helper import MemoEmbedder
 
 PUBLISHED = published_values()
-SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_distinct_values_never_merge(embedder: MemoEmbedder, f: list[int], other
     assert result.mapping["Tradition"] != result.mapping["Innovation"]
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=5, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(freq=st.permutations(list(range(1, 93))))
 def test_all_published_values_survive_the_defaults(embedder: MemoEmbedder, freq: list[int]) -> None:
     # GPLA's own dedup kept these 92 apart (paper Table 10), whatever their frequency order.

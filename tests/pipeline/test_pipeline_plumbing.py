@@ -171,3 +171,26 @@ def test_enough_subjects_give_table_2_congruence_and_table_12(tmp_path: Path) ->
     report = (run / "report.md").read_text()
     for section in ("Table 1 format", "Table 2 format", "Congruence with the published", "Table 12 format"):
         assert section in report
+
+
+def test_corpus_kinds_flow_into_the_lexicon(tmp_path: Path) -> None:
+    """Documents are parsed, GPV perceptions pass through, ValueLex entries count without a call."""
+    (tmp_path / "answers.csv").write_text("answer\nBe honest with her. Friends deserve the truth.\n"
+                                          "Save money first. Security matters.\n")
+    (tmp_path / "perceptions.csv").write_text("perception\nLoyalty to friends is important.\n")
+    (tmp_path / "lex.csv").write_text("value,n\nBenevolence,40\nPower,3\n")
+    cfg = small_config(tmp_path, lexicon__file=None, lexicon__max_values=20, corpus__sources=[
+        {"spec": f"csv:{tmp_path / 'answers.csv'}:text=answer"},
+        {"spec": f"gpv:{tmp_path / 'perceptions.csv'}:text=perception"},
+        {"spec": f"valuelex:{tmp_path / 'lex.csv'}:count=n"},
+    ])
+    run = tmp_path / "run"
+    _run(cfg, run, until="lexicon")
+    perceptions = pd.read_parquet(run / "perceptions.parquet")
+    assert len(perceptions) == 2 * 2 + 1  # 2 per parsed answer (the fake) + 1 given perception
+    mentions = pd.read_parquet(run / "value_mentions.parquet")
+    assert mentions.loc[mentions["value"] == "Benevolence", "count"].tolist() == [40]
+    assert (mentions["count"] == 1).sum() == 2 * 5  # the fake names 2 values per perception
+    lexicon = pd.read_parquet(run / "lexicon.parquet")
+    assert lexicon.iloc[0]["value"] == "Benevolence" and lexicon.iloc[0]["frequency"] >= 40
+    assert lexicon["rank"].tolist() == list(range(1, len(lexicon) + 1))

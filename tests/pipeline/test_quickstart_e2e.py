@@ -15,7 +15,7 @@ import pytest
 
 from gpla.config import load_config, load_preset
 
-# The quickstart preset, smaller: 2 seed questions, 3 values, 2 subjects.
+# The quickstart preset, smaller: 2 seed questions, 2 values, 2 subjects.
 CONFIG = """
 name = "quickstart-small"
 [models]
@@ -29,13 +29,13 @@ perceptions = "sentences"
 batch_size = 4
 [corpus.generate]
 profiles = ["Default"]
-max_tokens = 48
+max_tokens = 32
 seed_questions = [
   "Should I take a boring job that pays well or a job I love that pays little?",
   "I found a wallet with cash and no ID on the bus. What should I do with it?",
 ]
 [lexicon]
-max_values = 3
+max_values = 2
 [subjects]
 models = ["llamacpp:default"]
 profiles = ["Default", "Power: Dominance"]
@@ -91,7 +91,7 @@ def test_quickstart_writes_every_artifact_and_both_reports(quickstart: tuple[Pat
     corpus = pd.read_parquet(out / "corpus.parquet")
     assert 1 <= len(corpus) <= 2 and corpus["source"].eq("generated").all()  # the subjects wrote it
     lexicon = pd.read_parquet(out / "lexicon.parquet")
-    assert 2 <= len(lexicon) <= 3 and (lexicon["frequency"] > 0).all()
+    assert len(lexicon) == 2 and (lexicon["frequency"] > 0).all()
     questions = pd.read_parquet(out / "questions.parquet")
     # A value whose designer reply was unreadable has no question (noted); the others keep lexicon order.
     assert len(questions) >= 1 and set(questions["value"]) <= set(lexicon["value"])

@@ -136,6 +136,7 @@ def test_bad_input_raises_one_user_error(tmp_path: Path) -> None:
             "score", "--responses", str(tmp_path), "--out", str(tmp_path / "x.csv"), "--exclusions", "3902-4",
         ],
         "--families": ["reliability", "--responses", str(tmp_path), "--out", "x.csv", "--families", "mbti"],
+        "--family: expected one family": ["coverage", "--family", "pvq,bfi"],
     }  # fmt: skip
     for message, args in cases.items():
         result = runner.invoke(app, ["portrait", *args])

@@ -20,6 +20,7 @@ from gpla.analysis.benchmarks.factor_scores import (
     keys_from_loadings,
     mapped_scores,
     unit_weighted_scores,
+    wide_loadings,
 )
 from gpla.analysis.benchmarks.safety import (
     BradleyTerryProbe,
@@ -54,4 +55,5 @@ __all__ = [
     "pairwise_accuracy",
     "salad_bench_safety",
     "unit_weighted_scores",
+    "wide_loadings",
 ]

@@ -19,8 +19,9 @@ def check_same_names(
     left: pd.Index, right: pd.Index, left_name: str, right_name: str, *, what: str
 ) -> None:
     """Both inputs must name exactly the same `what` (e.g. "LLMs"), in any order."""
-    only_left = [n for n in left if n not in set(right)]
-    only_right = [n for n in right if n not in set(left)]
+    left_set, right_set = set(left), set(right)
+    only_left = [n for n in left if n not in right_set]
+    only_right = [n for n in right if n not in left_set]
     if only_left or only_right:
         parts = []
         if only_left:
@@ -34,7 +35,8 @@ def check_covered(
     needed: pd.Index, available: pd.Index, needed_name: str, available_name: str, *, what: str
 ) -> None:
     """Every name in `needed` must appear in `available` (extra names in `available` are fine)."""
-    missing = [n for n in needed if n not in set(available)]
+    available_set = set(available)
+    missing = [n for n in needed if n not in available_set]
     if missing:
         raise DataError(
             f"{what} in {needed_name} missing from {available_name}: {_listing(missing)}"

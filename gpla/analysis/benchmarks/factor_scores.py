@@ -82,20 +82,25 @@ def factor_scores(
     return pd.DataFrame(Z.to_numpy() @ W, index=data.index, columns=loadings.columns)
 
 
-def keys_from_loadings(loadings: pd.DataFrame, *, min_loading: float = 0.0) -> dict[str, list[str]]:
-    """Scoring keys: each value goes to the factor of its largest |loading| (if ≥ `min_loading`),
-    prefixed with ``-`` when that loading is negative (psych's key convention).
+LONG_LOADINGS = frozenset({"factor", "value", "loading"})
 
-    `loadings` is either wide (values × factors) or long with columns ``factor, value, loading``
-    (the format of the published five-factor system, paper Table 10).
-    """
-    if {"factor", "value", "loading"} <= set(loadings.columns):
-        wide = loadings.pivot_table(
+
+def wide_loadings(loadings: pd.DataFrame) -> pd.DataFrame:
+    """Values × factors from a long ``factor, value, loading`` table (the published five-factor
+    system, paper Table 10) or a wide one; a loading that is not given is 0."""
+    if LONG_LOADINGS.issubset(loadings.columns):
+        loadings = loadings.pivot_table(
             index="value", columns="factor", values="loading", aggfunc="first", sort=False
         )
-        wide = wide.fillna(0.0)
-    else:
-        wide = loadings
+    return loadings.fillna(0.0)
+
+
+def keys_from_loadings(loadings: pd.DataFrame, *, min_loading: float = 0.0) -> dict[str, list[str]]:
+    """Scoring keys: each value goes to the factor of its largest |loading| (if ≥ `min_loading`),
+    prefixed with ``-`` when that loading is negative (psych's key convention). `loadings` is wide
+    or long (see `wide_loadings`).
+    """
+    wide = wide_loadings(loadings)
     keys: dict[str, list[str]] = {str(f): [] for f in wide.columns}
     values = wide.to_numpy(dtype=float)
     for value, row in zip(wide.index, values, strict=True):
