@@ -10,6 +10,8 @@ import math
 import re
 from collections.abc import Callable
 
+from gpla.errors import ConfigError
+
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
 # upper-case letter, digit or opening quote, or at a blank line / list break. A regex is enough here
 # (no NLP dependency): a boundary placed wrongly only moves a chunk edge by a sentence.
@@ -43,7 +45,7 @@ def chunk_text(
     is in exactly one chunk, in order.
     """
     if max_tokens < 1:
-        raise ValueError(f"max_tokens must be positive, got {max_tokens}")
+        raise ConfigError(f"chunk size must be a positive number of tokens, got {max_tokens}")
     chunks: list[str] = []
     current: list[str] = []
     for sentence in split_sentences(text):

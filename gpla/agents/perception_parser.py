@@ -8,7 +8,7 @@ from gpla.agents.base import JsonAgent, PromptFormat, require_columns
 from gpla.agents.chunking import chunk_text
 from gpla.agents.parsing import string_list
 from gpla.agents.prompts.perception import MAX_PERCEPTIONS, perception_request
-from gpla.errors import DataError
+from gpla.errors import ConfigError, DataError
 from gpla.models.base import ChatModel
 
 COLUMNS = ["perception_id", "doc_id", "chunk", "text", "error"]
@@ -41,6 +41,10 @@ class PerceptionParser(JsonAgent):
         repair: bool = True,
         prompt_format: PromptFormat = "auto",
     ) -> None:
+        if chunk_tokens < 1:  # checked before a model is loaded
+            raise ConfigError(
+                f"PerceptionParser: chunk_tokens must be positive, got {chunk_tokens}"
+            )
         super().__init__(
             model,
             max_tokens=max_tokens,

@@ -17,9 +17,8 @@ from gpla.errors import DataError
 
 @dataclass(frozen=True)
 class FactorMatch:
-    pairs: (
-        pd.DataFrame
-    )  # ours, reference, congruence (after sign flip, so >= 0 for matched pairs), sign
+    # ours, reference, congruence (after the sign flip, so >= 0), sign
+    pairs: pd.DataFrame
     congruence: pd.DataFrame  # full factors × factors table, ours as rows
     aligned: pd.DataFrame  # our loadings with columns renamed/reordered/flipped to the reference's
 

@@ -13,10 +13,10 @@ ROTATIONS: tuple[str, ...] = ("varimax", "promax", "none")
 
 @dataclass(frozen=True)
 class Rotated:
-    loadings: (
-        np.ndarray
-    )  # variables × factors, sorted and sign-aligned (pattern matrix when oblique)
-    phi: np.ndarray | None  # factor correlations of an oblique rotation, None when orthogonal
+    # variables × factors, sorted and sign-aligned (the pattern matrix when oblique)
+    loadings: np.ndarray
+    # factor correlations of an oblique rotation, None when orthogonal
+    phi: np.ndarray | None
 
 
 def rotate(loadings: np.ndarray, method: Rotation) -> Rotated:

@@ -27,6 +27,7 @@ _GROUPS = (
     "gpla.cli.lexicon",
     "gpla.cli.portrait",
     "gpla.cli.bench",
+    "gpla.cli.evaluator",
 )
 
 for _name in _GROUPS:

@@ -211,6 +211,12 @@ def consistency_command(
         b_name=str(b),
     )
     title = f"Intra-LLM value correlation; mean {table['correlation'].mean():.3f}"
+    undefined = table.index[table["correlation"].isna()]
+    if len(undefined):
+        title += (
+            f" over {len(table) - len(undefined)} LLMs ({len(undefined)} without one: fewer than 3 "
+            f"values measured in both or constant: {', '.join(map(str, undefined[:5]))})"
+        )
     if safety is not None:
         scores = _safety(safety)
         link = consistency_safety_correlation(table["correlation"], scores, method=kind)

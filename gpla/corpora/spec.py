@@ -120,15 +120,17 @@ def load_corpus(
     """Load the corpus a spec names. Keyword arguments apply where the spec does not set the option,
     except ``limit``: when both set one, the smaller wins (``--limit 2`` caps ``valuebench:limit=30``)."""
     s = parse_spec(spec) if isinstance(spec, str) else spec
+    # Options are checked before the (possibly slow) file read.
+    own_limit, own_sample, own_seed = s.int_option("limit"), s.int_option("sample"), s.int_option("seed")
+    drop_repeats = s.bool_option("dedup") if "dedup" in s.options else bool(dedup)
     frame = _load(s)
-    if s.bool_option("dedup") if "dedup" in s.options else bool(dedup):
+    if drop_repeats:
         frame = dedup_texts(frame)
-    chosen_seed = s.int_option("seed")
     return sample_corpus(
         frame,
-        limit=min((n for n in (s.int_option("limit"), limit) if n is not None), default=None),
-        sample=_first(s.int_option("sample"), sample),
-        seed=_first(chosen_seed, seed) or 0,
+        limit=min((n for n in (own_limit, limit) if n is not None), default=None),
+        sample=_first(own_sample, sample),
+        seed=_first(own_seed, seed) or 0,
     )
 
 

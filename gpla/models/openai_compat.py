@@ -126,9 +126,17 @@ class OpenAIBackend(Backend):
                         await self.limiter.wait_async()
                         return await one(client, item)
 
-                return list(
-                    await asyncio.gather(*(guarded(i) for i in items), return_exceptions=True)
+                # Issue 8: send in prompt order, so prompts sharing a prefix reach the server one
+                # after another and hit its prefix cache (vLLM, llama.cpp server); answers come
+                # back in the caller's order.
+                order = sorted(range(len(items)), key=lambda i: _prompt_key(items[i]))
+                done = await asyncio.gather(
+                    *(guarded(items[i]) for i in order), return_exceptions=True
                 )
+                out: list[Outcome[T]] = [None] * len(items)  # type: ignore[list-item]
+                for i, result in zip(order, done, strict=True):
+                    out[i] = result
+                return out
 
         return run_async(main)
 
@@ -277,6 +285,10 @@ class OpenAIBackend(Backend):
         except ValueError:
             when = email.utils.parsedate_to_datetime(value)
             return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def _prompt_key(request: ChatRequest) -> tuple[str, ...]:
+    return tuple(m.content for m in request.messages)
 
 
 def _response_format(request: ChatRequest, mode: str | None) -> dict[str, Any]:

@@ -124,8 +124,11 @@ class PrefixScorer:
         params = llama_cpp.llama_context_params.from_buffer_copy(llm.context_params)
         params.n_seq_max = 2
         params.kv_unified = True  # the scratch sequence shares the prefix's cells instead of copying
+        from llama_cpp._utils import suppress_stdout_stderr
+
         try:
-            self._ctx = LlamaContext(model=llm._model, params=params, verbose=False)
+            with suppress_stdout_stderr(disable=False):  # llama.cpp logs to stderr regardless
+                self._ctx = LlamaContext(model=llm._model, params=params, verbose=False)
         except Exception as exc:
             raise ModelError(f"cannot create a llama.cpp context for prefix scoring: {exc}") from exc
         self._lib = llama_cpp

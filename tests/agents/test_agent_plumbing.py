@@ -322,6 +322,10 @@ def test_bad_model_arguments_raise_config_error() -> None:
         ValueEvaluator(object())  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="model spec"):
         ValueEvaluator("nonsense")
+    with pytest.raises(ConfigError, match="chunk_tokens must be positive"):
+        PerceptionParser("nonsense", chunk_tokens=0)  # before the spec is even read
+    with pytest.raises(ConfigError, match="style must be auto, fewshot or kaleido"):
+        ValueGenerator("nonsense", style="magic")  # type: ignore[arg-type]
 
 
 class FakeBaseModel(FakeChatModel):

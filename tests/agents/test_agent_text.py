@@ -20,6 +20,7 @@ from gpla.agents.prompts.perception import perception_request
 from gpla.agents.prompts.questions import question_request
 from gpla.agents.prompts.values import kaleido_request, values_request
 from gpla.agents.value_names import kaleido_values, title_case, value_name, value_names
+from gpla.errors import ConfigError
 
 
 def test_split_sentences() -> None:
@@ -54,7 +55,7 @@ def test_chunk_text_splits_overlong_sentence_and_handles_empty() -> None:
     assert " ".join(chunks) == long
     assert chunk_text("   ") == []
     assert chunk_text("Short text.") == ["Short text."]
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="chunk size must be a positive number of tokens, got 0"):
         chunk_text("x", max_tokens=0)
 
 

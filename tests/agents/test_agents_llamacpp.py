@@ -68,10 +68,12 @@ def test_value_generator(llama: ChatModel) -> None:
     assert not good.duplicated(["perception_id", "value"]).any()
 
 
-def test_value_evaluator(llama: ChatModel) -> None:
+# threshold 0 makes every pair relevant, so the valence path runs whatever the small model judges.
+@pytest.mark.parametrize("threshold", [0.5, 0.0])
+def test_value_evaluator(llama: ChatModel, threshold: float) -> None:
     values = ["Honesty", "Achievement", "Tradition"]
     pairs = PERCEPTIONS.merge(pd.DataFrame({"value": values}), how="cross")
-    out = ValueEvaluator(llama).evaluate(pairs)
+    out = ValueEvaluator(llama, threshold=threshold).evaluate(pairs)
     assert list(out.columns) == [
         "perception_id",
         "value",
@@ -83,7 +85,8 @@ def test_value_evaluator(llama: ChatModel) -> None:
     ]
     assert out[["perception_id", "value"]].equals(pairs[["perception_id", "value"]])
     assert out["p_relevant"].between(0, 1).all()
-    relevant = out["p_relevant"] > 0.5
+    relevant = out["p_relevant"] > threshold
+    assert relevant.all() or threshold > 0
     valence = out.loc[relevant, ["p_support", "p_oppose", "p_either"]]
     assert valence.notna().all().all() and ((valence >= 0) & (valence <= 1)).all().all()
     np.testing.assert_allclose(valence.sum(axis=1), 1.0, atol=1e-9)

@@ -61,7 +61,7 @@ def test_cli_prints_the_error_without_traceback(tmp_path: Path) -> None:
 
 def test_compare_systems_writes_the_table(tmp_path: Path) -> None:
     data = tmp_path / "X.csv"
-    five_factor_data(300).to_csv(data, index_label="subject_id")
+    five_factor_data(300).to_csv(data)  # unnamed first column = row names
     out = tmp_path / "cmp"
     args = ["compare-systems", "--data", str(data), "--systems", "ours,schwartz-l,five-factor", "--out", str(out)]
     result = runner.invoke(app, args)

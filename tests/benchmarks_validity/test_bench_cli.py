@@ -153,6 +153,18 @@ def test_consistency_command_with_safety(app, tmp_path) -> None:
     assert out.with_suffix(".md").is_file()
 
 
+def test_consistency_command_says_which_llms_have_no_correlation(app, tmp_path) -> None:
+    a = _values(tmp_path / "a.csv", ["x", "y", "z"], values=("care", "risk", "rules", "fame"))
+    frame = pd.read_csv(a)
+    frame.loc[2, ["care", "risk"]] = np.nan  # z: two values left, too few for a correlation
+    frame.to_csv(tmp_path / "b.csv", index=False)
+    result = runner.invoke(app, ["bench", "consistency", str(a), str(tmp_path / "b.csv"), "--out", str(tmp_path / "c.csv")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "mean 1.000 over 2 LLMs (1 without one" in result.output and ": z)" in result.output
+    table = pd.read_csv(tmp_path / "c.csv", index_col=0)
+    assert table.loc["z", "n_values"] == 2 and np.isnan(table.loc["z", "correlation"])
+
+
 def test_consistency_command_names_mismatched_llms(app, tmp_path) -> None:
     a = _values(tmp_path / "a.csv", ["x", "y", "z"])
     b = _values(tmp_path / "b.csv", ["x", "y", "q"])

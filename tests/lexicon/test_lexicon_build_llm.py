@@ -16,16 +16,16 @@ def test_build_writes_every_table(tmp_path: Path) -> None:
     from gpla.cli import app
 
     out = tmp_path / "lex"
-    # A 30-answer ValueBench sample, capped to 2 answers to keep the embedded model's work small.
+    # A 30-answer ValueBench sample, capped by --limit to 1 answer: the embedded model runs on CPU.
     result = CliRunner().invoke(
-        app, ["lexicon", "build", "--corpus", "valuebench:limit=30", "--limit", "2", "--out", str(out)]
+        app, ["lexicon", "build", "--corpus", "valuebench:limit=30", "--limit", "1", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in
               ("corpus", "perceptions", "value_mentions", "lexicon")}
     for name in tables:
         assert (out / f"{name}.csv").is_file()
-    assert len(tables["corpus"]) == 2
+    assert len(tables["corpus"]) == 1
     perceptions = tables["perceptions"]
     assert set(perceptions["doc_id"]) <= set(tables["corpus"]["doc_id"])
     mentions = tables["value_mentions"].dropna(subset=["value"])
