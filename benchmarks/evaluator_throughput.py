@@ -117,7 +117,9 @@ def main() -> None:
 
     texts = (PERCEPTIONS * (args.perceptions // len(PERCEPTIONS) + 1))[: args.perceptions]
     values = pick_values(args.values)
-    perceptions = pd.DataFrame({"perception_id": [f"p{i}" for i in range(len(texts))], "text": texts})
+    perceptions = pd.DataFrame(
+        {"perception_id": [f"p{i}" for i in range(len(texts))], "text": texts}
+    )
     pairs = perceptions.merge(pd.DataFrame({"value": values}), how="cross")
     n_naive = min(args.naive_perceptions or len(texts), len(texts))
     naive_pairs = pairs[pairs["perception_id"].isin(perceptions["perception_id"][:n_naive])]
@@ -168,10 +170,14 @@ def main() -> None:
         "prefilter": table.to_dict(orient="records"),
     }
     print(f"pairs: {len(pairs)} ours, {len(naive_pairs)} naive (timed on the same model)")
-    print(f"naive {result['naive_pairs_per_s']:.2f} pairs/s, ours {result['ours_pairs_per_s']:.2f} "
-          f"pairs/s: speedup x{result['speedup']:.2f}, max |Δp| = {max_diff:.2e}")
-    print(f"tokens evaluated per call: naive {result['naive_prompt_tokens_per_call']:.1f}, "
-          f"ours {result['ours_prompt_tokens_per_call']:.1f}")
+    print(
+        f"naive {result['naive_pairs_per_s']:.2f} pairs/s, ours {result['ours_pairs_per_s']:.2f} "
+        f"pairs/s: speedup x{result['speedup']:.2f}, max |Δp| = {max_diff:.2e}"
+    )
+    print(
+        f"tokens evaluated per call: naive {result['naive_prompt_tokens_per_call']:.1f}, "
+        f"ours {result['ours_prompt_tokens_per_call']:.1f}"
+    )
     print(f"relevant pairs (p_relevant > 0.5): {relevant.mean():.1%}")
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if args.json:

@@ -41,7 +41,9 @@ def _ks(spec: str) -> list[int]:
     try:
         ks = sorted({int(k) for k in spec.split(",") if k.strip()})
     except ValueError:
-        raise ConfigError(f"--k {spec!r}: expected comma-separated integers, e.g. 5,10,20") from None
+        raise ConfigError(
+            f"--k {spec!r}: expected comma-separated integers, e.g. 5,10,20"
+        ) from None
     if not ks or ks[0] < 1:
         raise ConfigError(f"--k {spec!r}: every k must be >= 1")
     return ks
@@ -57,9 +59,15 @@ def evaluate_calibrate(
             "--values", help="CSV with column value (optional definition), or a .txt, one per line."
         ),
     ],
-    model: Annotated[str, typer.Option("--model", help="Evaluator model spec.")] = "llamacpp:default",
-    embedder: Annotated[str, typer.Option("--embedder", help="Embedding model spec.")] = "st:default",
-    k: Annotated[str, typer.Option("--k", help="Top-k values to try, comma-separated.")] = "5,10,20",
+    model: Annotated[
+        str, typer.Option("--model", help="Evaluator model spec.")
+    ] = "llamacpp:default",
+    embedder: Annotated[
+        str, typer.Option("--embedder", help="Embedding model spec.")
+    ] = "st:default",
+    k: Annotated[
+        str, typer.Option("--k", help="Top-k values to try, comma-separated.")
+    ] = "5,10,20",
     sample: Annotated[int, typer.Option("--sample", help="Perceptions judged in full.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="Write the table as CSV.")] = None,
@@ -98,7 +106,9 @@ def evaluate_calibrate(
     pairs = percs[["perception_id", "text"]].merge(pd.DataFrame({"value": names}), how="cross")
     judged = ValueEvaluator(model).evaluate(pairs)
     relevant = (judged["p_relevant"].to_numpy() > 0.5).reshape(len(percs), len(names))
-    sim = similarities(percs["text"].astype(str).tolist(), names, load_embedding_model(embedder), defs)
+    sim = similarities(
+        percs["text"].astype(str).tolist(), names, load_embedding_model(embedder), defs
+    )
     table = calibrate(sim, relevant, [Prefilter("top", k=x) for x in ks])
 
     if out is not None:

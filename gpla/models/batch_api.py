@@ -49,7 +49,12 @@ def batch_lines(model: str, requests: Sequence[ChatRequest]) -> list[str]:
     """JSONL lines; ``custom_id`` is the request's position (answers may come back in any order)."""
     return [
         json.dumps(
-            {"custom_id": f"r{i}", "method": "POST", "url": ENDPOINT, "body": request_body(model, r)},
+            {
+                "custom_id": f"r{i}",
+                "method": "POST",
+                "url": ENDPOINT,
+                "body": request_body(model, r),
+            },
             sort_keys=True,
         )
         for i, r in enumerate(requests)
@@ -102,10 +107,14 @@ class BatchJob:
                 input_file_id=upload.id, endpoint=ENDPOINT, completion_window="24h"
             )
         except Exception as exc:
-            raise ModelError(f"{self._where}: cannot submit the batch: {self._clean(exc)}") from None
+            raise ModelError(
+                f"{self._where}: cannot submit the batch: {self._clean(exc)}"
+            ) from None
         self.state_dir.mkdir(parents=True, exist_ok=True)
         tmp = state.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"batch_id": batch.id, "input_file_id": upload.id, "n": len(lines)}))
+        tmp.write_text(
+            json.dumps({"batch_id": batch.id, "input_file_id": upload.id, "n": len(lines)})
+        )
         tmp.replace(state)  # atomic: a crash leaves either no state or a complete one
         return str(batch.id)
 
@@ -120,7 +129,9 @@ class BatchJob:
             try:
                 batch = client.batches.retrieve(batch_id)
             except Exception as exc:
-                raise ModelError(f"{self._where}: cannot poll batch {batch_id}: {self._clean(exc)}") from None
+                raise ModelError(
+                    f"{self._where}: cannot poll batch {batch_id}: {self._clean(exc)}"
+                ) from None
             if batch.status in _FINAL:
                 break
             if time.monotonic() > deadline:
@@ -128,11 +139,13 @@ class BatchJob:
                     f"{self._where}: batch {batch_id} still {batch.status}; rerun later to resume it"
                 )
             self._sleep(self.poll_seconds)
-        if batch.status != "completed" or not batch.output_file_id and not batch.error_file_id:
-            self.state_path(batch_lines(self.model, requests)).unlink(missing_ok=True)
-            raise ModelError(f"{self._where}: batch {batch_id} ended {batch.status}")
+        state = self.state_path(batch_lines(self.model, requests))
+        if batch.status == "failed":  # rejected as a whole (nothing billed): a rerun resubmits
+            state.unlink(missing_ok=True)
+            raise ModelError(f"{self._where}: batch {batch_id} failed: {batch.errors}")
+        # completed, or expired/cancelled with whatever finished: read it, the rest are errors.
         results = self._read(client, batch, len(requests))
-        self.state_path(batch_lines(self.model, requests)).unlink(missing_ok=True)
+        state.unlink(missing_ok=True)
         return results
 
     def _read(self, client: Any, batch: Any, n: int) -> list[ChatResult | ModelError]:
@@ -154,8 +167,14 @@ class BatchJob:
             return
         response = record.get("response") or {}
         body = response.get("body") or {}
-        if record.get("error") or response.get("status_code", 200) != 200 or not body.get("choices"):
-            reason = record.get("error") or body.get("error") or f"status {response.get('status_code')}"
+        if (
+            record.get("error")
+            or response.get("status_code", 200) != 200
+            or not body.get("choices")
+        ):
+            reason = (
+                record.get("error") or body.get("error") or f"status {response.get('status_code')}"
+            )
             out[i] = ModelError(f"{self._where}: batch request {i} failed: {reason}")
             return
         choice = body["choices"][0]

@@ -33,7 +33,9 @@ from gpla.errors import ModelError
 ALIGN = 4
 MIN_SUFFIX = 8
 MIN_SHARED = 16  # a shorter shared prefix saves less than the extra decode call costs
-CALL_COST = 4  # fixed cost of one decode call (output layer, graph), in prompt tokens; measured roughly
+CALL_COST = (
+    4  # fixed cost of one decode call (output layer, graph), in prompt tokens; measured roughly
+)
 _SHARED, _SCRATCH = 0, 1  # sequence ids: the group's prefix, and the suffix being scored
 
 
@@ -105,7 +107,9 @@ def plan_groups(
     while end > 0:
         start, cut = choice[end]
         members = tuple(order[start:end])
-        groups.extend([PrefixGroup(cut, members)] if cut else [PrefixGroup(0, (i,)) for i in members])
+        groups.extend(
+            [PrefixGroup(cut, members)] if cut else [PrefixGroup(0, (i,)) for i in members]
+        )
         end = start
     return groups[::-1]
 
@@ -123,18 +127,24 @@ class PrefixScorer:
 
         params = llama_cpp.llama_context_params.from_buffer_copy(llm.context_params)
         params.n_seq_max = 2
-        params.kv_unified = True  # the scratch sequence shares the prefix's cells instead of copying
+        params.kv_unified = (
+            True  # the scratch sequence shares the prefix's cells instead of copying
+        )
         from llama_cpp._utils import suppress_stdout_stderr
 
         try:
             with suppress_stdout_stderr(disable=False):  # llama.cpp logs to stderr regardless
                 self._ctx = LlamaContext(model=llm._model, params=params, verbose=False)
         except Exception as exc:
-            raise ModelError(f"cannot create a llama.cpp context for prefix scoring: {exc}") from exc
+            raise ModelError(
+                f"cannot create a llama.cpp context for prefix scoring: {exc}"
+            ) from exc
         self._lib = llama_cpp
         self._n_vocab = llm.n_vocab()
         self.max_batch = int(params.n_ubatch)
-        self._batch = LlamaBatch(n_tokens=max(self.max_batch, 1), embd=0, n_seq_max=1, verbose=False)
+        self._batch = LlamaBatch(
+            n_tokens=max(self.max_batch, 1), embd=0, n_seq_max=1, verbose=False
+        )
         self._lock = lock
         # Tokens actually decoded vs the prompts' full lengths (benchmarks report both).
         self.evaluated_tokens = 0
@@ -178,4 +188,6 @@ class PrefixScorer:
 
     def _last_logits(self) -> np.ndarray:
         ptr = self._lib.llama_get_logits_ith(self._ctx.ctx, -1)
-        return np.ctypeslib.as_array(ctypes.cast(ptr, ctypes.POINTER(ctypes.c_float)), shape=(self._n_vocab,))
+        return np.ctypeslib.as_array(
+            ctypes.cast(ptr, ctypes.POINTER(ctypes.c_float)), shape=(self._n_vocab,)
+        )

@@ -27,25 +27,17 @@ def bfi_csv() -> Path:
     return shared_path("data", "psych", "bfi.csv")
 
 
-def test_pca_writes_r_equal_loadings(bfi_csv: Path, tmp_path: Path) -> None:
-    args = [
-        "pca",
-        "--data",
-        str(bfi_csv),
-        "--columns",
-        ITEMS,
-        "--missing",
-        "listwise",
-        "--factors",
-        "5",
-        "--rotation",
-        "varimax",
-        "--out",
-        str(tmp_path),
-    ]
-    result = runner.invoke(app, args)
+def _bfi_pca(bfi_csv: Path, out: Path, *extra: str) -> str:
+    """`gpla pca` on the 25 bfi items, complete cases, 5 factors; returns what it printed."""
+    args = ["pca", "--data", str(bfi_csv), "--columns", ITEMS, "--missing", "listwise"]
+    result = runner.invoke(app, [*args, "--factors", "5", "--out", str(out), *extra])
     assert result.exit_code == 0, result.output
-    assert "5 factors (fixed); 2436 rows" in result.output
+    return result.output
+
+
+def test_pca_writes_r_equal_loadings(bfi_csv: Path, tmp_path: Path) -> None:
+    output = _bfi_pca(bfi_csv, tmp_path, "--rotation", "varimax")
+    assert "5 factors (fixed); 2436 rows" in output
     loadings = pd.read_csv(tmp_path / "loadings.csv", index_col=0)
     reference = pd.read_csv(
         shared_path("data", "psych", "bfi_principal_varimax_loadings.csv"), index_col=0
@@ -83,26 +75,7 @@ def test_pca_auto_on_simulated_five_factor_data(tmp_path: Path) -> None:
 
 
 def test_pca_prune_writes_what_it_removed(bfi_csv: Path, tmp_path: Path) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "pca",
-            "--data",
-            str(bfi_csv),
-            "--columns",
-            ITEMS,
-            "--missing",
-            "listwise",
-            "--factors",
-            "5",
-            "--prune",
-            "--cross-margin",
-            "0.2",
-            "--out",
-            str(tmp_path),
-        ],
-    )
-    assert result.exit_code == 0, result.output
+    _bfi_pca(bfi_csv, tmp_path, "--prune", "--cross-margin", "0.2")
     pruned = pd.read_csv(tmp_path / "pruned.csv")
     assert list(pruned.columns) == ["variable", "step", "reason"]
     assert pruned["variable"].iloc[0] == "A5"

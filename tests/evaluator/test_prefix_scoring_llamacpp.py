@@ -26,7 +26,9 @@ def naive_model() -> ChatModel:
     return load_chat_model("llamacpp:default", cache=False, shared_prefix=False)
 
 
-def test_evaluator_fast_path_matches_naive(embedded_model: ChatModel, naive_model: ChatModel) -> None:
+def test_evaluator_fast_path_matches_naive(
+    embedded_model: ChatModel, naive_model: ChatModel
+) -> None:
     pairs = pd.DataFrame(
         [(f"p{i}", s, v) for i, s in enumerate(SENTENCES) for v in VALUES],
         columns=["perception_id", "text", "value"],
