@@ -54,7 +54,7 @@ def timed(func: Callable[[], Any]) -> tuple[float, Any]:
 
 def fit_or_note(model: str, data: pd.DataFrame) -> dict[str, Any]:
     try:
-        fit = CFA(model, heywood="warn").fit(data)
+        fit = CFA(model, heywood="warn", converge="warn").fit(data)
     except ModelFitError as err:
         return {"error": str(err)}
     return {"cfi": fit.fit_indices_["cfi"], "rmsea": fit.fit_indices_["rmsea"], "warnings": fit.warnings_}

@@ -130,8 +130,23 @@ def main() -> None:
     naive_model = load_chat_model(
         "llamacpp:default", cache=False, batch_size=batch, shared_prefix=False
     )
-    ours_out, ours_s = run(ValueEvaluator(ours_model, batch_size=batch), pairs)
-    naive_out, naive_s = run(ValueEvaluator(naive_model, batch_size=batch), naive_pairs)
+    # The machine is shared: the two sides alternate block by block (5 perceptions each) so that
+    # both see the same background load.
+    ours_eval = ValueEvaluator(ours_model, batch_size=batch)
+    naive_eval = ValueEvaluator(naive_model, batch_size=batch)
+    ours_parts, naive_parts, ours_s, naive_s = [], [], 0.0, 0.0
+    ids = perceptions["perception_id"].tolist()
+    for start in range(0, len(ids), 5):
+        block = pairs[pairs["perception_id"].isin(ids[start : start + 5])]
+        out, took = run(ours_eval, block)
+        ours_parts.append(out)
+        ours_s += took
+        block = naive_pairs[naive_pairs["perception_id"].isin(ids[start : start + 5])]
+        if len(block):
+            out, took = run(naive_eval, block)
+            naive_parts.append(out)
+            naive_s += took
+    ours_out, naive_out = pd.concat(ours_parts), pd.concat(naive_parts)
 
     cols = ["p_relevant", "p_support", "p_oppose", "p_either"]
     a = naive_out[cols].to_numpy(dtype=float)

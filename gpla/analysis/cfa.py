@@ -55,6 +55,9 @@ class CFA:
         SLSQP alone at 1e-12, in a fraction of the iterations on badly fitting models).
     grad_tol:
         the fit counts as converged when no gradient component of the ML objective exceeds this.
+    converge:
+        ``"raise"`` makes a fit that stopped short of that an error; ``"warn"`` keeps it and records
+        it in `warnings_` (badly specified models, e.g. Schwartz's mapped onto LLM values, often end so).
 
     Attributes after `fit`: ``fit_indices_`` (lavaan's names: chisq, df, pvalue, cfi, tli, gfi, agfi,
     rmsea, srmr, aic, bic, logl, npar, ntotal, baseline.chisq, baseline.df, baseline.pvalue),
@@ -72,6 +75,7 @@ class CFA:
         tol: float = 1e-8,
         max_iter: int = 10_000,
         grad_tol: float = 1e-4,
+        converge: Literal["raise", "warn"] = "raise",
     ) -> None:
         self.model = model
         self.missing = missing
@@ -79,6 +83,7 @@ class CFA:
         self.tol = tol
         self.max_iter = max_iter
         self.grad_tol = grad_tol
+        self.converge = converge
 
     def fit(self, data: pd.DataFrame) -> CFA:
         import semopy
@@ -145,11 +150,14 @@ class CFA:
         self.variances_ = _variances(sem)
         self._check_heywood(sem)
         if max_grad > self.grad_tol:
-            raise ModelFitError(
+            message = (
                 f"CFA did not converge: the largest gradient component is {max_grad:.2g} after "
                 f"{self.n_iter_} SLSQP iterations and the Fisher-scoring finish; the model may not suit "
                 "these data (factors that correlate near ±1, too few rows)"
             )
+            if self.converge == "raise":
+                raise ModelFitError(message)
+            self.warnings_.append(message)
 
     def _clamped(self, sem: Any) -> pd.DataFrame:
         scale = float(np.mean(np.diag(sem.mx_cov)))

@@ -26,7 +26,7 @@ def expected_hessian(sem: Any, x: np.ndarray) -> np.ndarray:
     return np.asarray(g.reshape(k, p * p) @ g.transpose(0, 2, 1).reshape(k, p * p).T)
 
 
-def polish(sem: Any, max_iter: int = 50) -> tuple[float, float]:
+def polish(sem: Any, max_iter: int = 30) -> tuple[float, float]:
     """Refine `sem`'s fitted parameters in place when that lowers the objective.
 
     Returns the final objective and the largest absolute gradient component (the convergence check).

@@ -112,7 +112,8 @@ def compare_systems(
     `systems` holds ``"ours"``, built-in names (``schwartz-h``, ``schwartz-l``, ``five-factor``),
     CSV/TOML paths, ``map:PATH`` (map the variables onto that file's factors) or `ValueSystem`
     objects (used by membership). Mapped systems need `embedder`. A system whose CFA fails is kept
-    in the table with NaNs and the reason in ``note``; Heywood cases are fitted and noted.
+    in the table with NaNs and the reason in ``note``; Heywood cases, improper solutions and fits that
+    stop short of convergence are reported with the condition in ``note``.
     """
     if missing == "pairwise":
         raise ConfigError("compare-systems: CFA needs complete rows; use missing='raise' or 'listwise'")
@@ -174,7 +175,7 @@ def _system_fit(spec: str | ValueSystem, columns: list[str], embedder: Embedder 
 
 def _fit(fit: SystemFit, data: pd.DataFrame) -> SystemFit:
     try:
-        fit.cfa = CFA(fit.model, heywood="warn").fit(data)
+        fit.cfa = CFA(fit.model, heywood="warn", converge="warn").fit(data)
     except DataError as err:
         fit.note = "; ".join(filter(None, [fit.note, f"CFA failed: {err}"]))
         return fit
