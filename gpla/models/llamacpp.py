@@ -19,6 +19,7 @@ evaluation of it, splitting where the numbers stay those of the afresh evaluatio
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -79,6 +80,9 @@ def load_llama(path: Path, n_ctx: int, n_threads: int | None = None) -> tuple[An
                 )
             except Exception as exc:
                 raise ModelError(f"cannot load GGUF model {path}: {exc}") from exc
+            # Free it before interpreter teardown: llama-cpp-python's __del__ otherwise runs after
+            # its C bindings are gone and prints a TypeError at every exit.
+            atexit.register(llm.close)
             _loaded[key] = (llm, threading.Lock())
         return _loaded[key]
 
