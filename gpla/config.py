@@ -147,6 +147,26 @@ class GPVConfig(_Section):
     """Used only by ``--dry-run`` estimates."""
     relevant_fraction: float = Field(default=0.2, ge=0, le=1)
     """Used only by ``--dry-run`` estimates: share of pairs that need the valence call."""
+    prefilter: str = "off"
+    """Embedding prefilter of the (perception, value) pairs (issue 8, ``mode = "all"`` only):
+    ``off`` judges every pair (exact GPV); ``top:K`` only each perception's K most similar values,
+    ``sim:T`` those with cosine similarity >= T (embedder: ``models.embedding``)."""
+
+    @field_validator("prefilter")
+    @classmethod
+    def _prefilter_spec(cls, v: str) -> str:
+        from gpla.measure.prefilter import Prefilter
+
+        try:
+            return str(Prefilter.parse(v))  # normalised, so "top:3" and "3" share a stage key
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _prefilter_needs_all(self) -> GPVConfig:
+        if self.prefilter != "off" and self.mode != "all":
+            raise ValueError(f"prefilter {self.prefilter} applies to mode 'all' only (mode is {self.mode!r})")
+        return self
 
 
 class AnalysisConfig(_Section):

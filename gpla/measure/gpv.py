@@ -11,6 +11,8 @@ Measurement scope (``mode``):
   perception of a subject, whatever question it answered, is judged against every lexicon value.
 - ``"per_question"``: a value is measured only from the response to the question designed for it
   (|values| times fewer evaluator calls).
+In ``"all"`` mode an embedding prefilter (``prefilter.py``, issue 8) can keep only the values a
+perception is close to; ``off`` (the default) is exact GPV.
 
 Missing cells (``n = 0``: no relevant perception) follow a stated policy, and their count is kept:
 - ``"nan"``: left missing (the analysis then drops incomplete subjects listwise);
@@ -28,12 +30,16 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from gpla.measure.prefilter import Prefilter, candidate_pairs
+from gpla.models.base import EmbeddingModel
+
 PERCEPTION_COLUMNS = ["perception_id", "subject_id", "question_value", "text"]
 JUDGMENT_COLUMNS = [
     "subject_id", "perception_id", "value", "p_relevant", "p_support", "p_oppose", "p_either", "score",
 ]
 Mode = Literal["all", "per_question"]
 MissingPolicy = Literal["nan", "zero", "value_mean"]
+EXACT = Prefilter()  # "off": every pair
 
 
 class _Parser(Protocol):
@@ -74,13 +80,24 @@ def perceive(parser: _Parser, responses: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def judgment_pairs(perceptions: pd.DataFrame, values: Sequence[str], mode: Mode) -> pd.DataFrame:
-    """The (perception, value) pairs to judge: ``perception_id, subject_id, text, value``."""
+def judgment_pairs(
+    perceptions: pd.DataFrame,
+    values: Sequence[str],
+    mode: Mode,
+    prefilter: Prefilter = EXACT,
+    embedder: EmbeddingModel | None = None,
+) -> pd.DataFrame:
+    """The (perception, value) pairs to judge: ``perception_id, subject_id, text, value``; in
+    ``"all"`` mode only those the prefilter keeps (all with ``off``, which needs no embedder)."""
     base = perceptions[["perception_id", "subject_id", "text", "question_value"]]
     if mode == "per_question":
         pairs = base.assign(value=base["question_value"])
+    elif base.empty:
+        pairs = base.assign(value=pd.Series(dtype=object))
     else:
-        pairs = base.merge(pd.DataFrame({"value": list(values)}), how="cross")
+        kept = candidate_pairs(base, values, embedder, prefilter)
+        # candidate_pairs lists pairs perception by perception in value order, like a cross join.
+        pairs = kept.merge(base[["perception_id", "subject_id"]], on="perception_id", how="left")
     return pairs[["perception_id", "subject_id", "text", "value"]].reset_index(drop=True)
 
 

@@ -2,6 +2,8 @@
 
 Prompts are batched by length with left padding. ``label_probs`` reads the next-token logits of a
 plain forward pass at the last position (not ``generate`` scores, which logits processors can warp).
+``shared_prefix=True`` (the default, issue 8) scores causal prompts that share a long prefix on one
+pass over it (``hf_prefix.py``); ``False``, seq2seq models and lone prompts take the naive path.
 Transformers has no JSON grammar, so a JSON schema is stated in the prompt and read back tolerantly.
 """
 
@@ -63,6 +65,7 @@ class HFBackend(Backend):
         batch_size: int = 8,
         num_beams: int = 1,
         num_return_sequences: int = 1,
+        shared_prefix: bool = True,
     ) -> None:
         super().__init__()
         if base_url:
@@ -76,13 +79,20 @@ class HFBackend(Backend):
         self._tok, self._lm, self._lock = _load(model, device)
         self.device = device
         self.seq2seq = bool(self._lm.config.is_encoder_decoder)
+        # Issue 8: the fast path returns the naive numbers up to float rounding, so it needs no
+        # cache-key entry. Only a decoder's KV cache can be continued by a suffix.
+        self.shared_prefix = shared_prefix and not self.seq2seq
+        # Token positions run through the model by label_probs, padding included (benchmarks, tests).
+        self.forward_tokens = 0
         self._template = bool(getattr(self._tok, "chat_template", None)) and not self.seq2seq
         self.routes = {
             "chat": "tokenizer chat template"
             if self._template
             else "plain transcript (no chat template)",
             "json": "schema in prompt + tolerant parse",
-            "label_probs": "next-token logits (forward pass, left padding)",
+            "label_probs": "next-token logits (shared-prefix KV cache + suffix batches)"
+            if self.shared_prefix
+            else "next-token logits (forward pass, left padding)",
         }
 
     def identity(self) -> dict[str, Any]:
@@ -195,16 +205,52 @@ class HFBackend(Backend):
         token_ids = label_token_ids(labels, self._first_token)
         ids = [self.prompt_ids(p) for p in prompts]
         outcomes: list[Outcome[LabelProbs]] = [ModelError("not evaluated")] * len(prompts)
-        for batch in self._batches(ids):
+        alone = list(range(len(prompts)))
+        if self.shared_prefix:  # issue 8: groups sharing a prefix take the fast path
+            alone = self._label_probs_shared(ids, token_ids, outcomes)
+        for batch in self._batches([ids[i] for i in alone]):
+            chosen = [alone[b] for b in batch]
             try:
-                logits = self.next_logits([ids[i] for i in batch])
-                for row, i in enumerate(batch):
+                logits = self.next_logits([ids[i] for i in chosen])
+                for row, i in enumerate(chosen):
                     probs = probs_from_logits(logits[row], token_ids)
                     outcomes[i] = LabelProbs(probs, prompt_tokens=len(ids[i]))
             except Exception as exc:
-                for i in batch:
+                for i in chosen:
                     outcomes[i] = exc
         return outcomes
+
+    def _label_probs_shared(
+        self, ids: list[list[int]], token_ids: list[list[int]], outcomes: list[Outcome[LabelProbs]]
+    ) -> list[int]:
+        """Score every group of prompts that share a prefix into ``outcomes``; returns the indices
+        of the prompts left for the naive path."""
+        import torch
+
+        from gpla.models.hf_prefix import group_logits, plan_groups
+
+        alone: list[int] = []
+        for group in plan_groups(ids):
+            if group.prefix_len == 0:
+                alone.extend(group.members)
+                continue
+            try:
+                self.limiter.wait()
+                with self._lock, torch.no_grad():
+                    logits, computed = group_logits(
+                        self._lm,
+                        [ids[i] for i in group.members],
+                        group.prefix_len,
+                        self._tok.pad_token_id,
+                        self.batch_size,
+                    )
+                    self.forward_tokens += computed
+                for i, row in zip(group.members, logits, strict=True):
+                    outcomes[i] = LabelProbs(probs_from_logits(row, token_ids), len(ids[i]))
+            except Exception as exc:
+                for i in group.members:
+                    outcomes[i] = exc
+        return alone
 
     def _first_token(self, text: str) -> int | None:
         toks = self._tok(text, add_special_tokens=False)["input_ids"]
@@ -225,4 +271,5 @@ class HFBackend(Backend):
                 # Left padding shifts positions; give each row positions that start at 0.
                 positions = (enc["attention_mask"].cumsum(-1) - 1).clamp(min=0)
                 logits = self._lm(**enc, position_ids=positions).logits
+            self.forward_tokens += int(enc["input_ids"].numel())
         return logits[:, -1, :].float().cpu().numpy()

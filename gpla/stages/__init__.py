@@ -56,7 +56,9 @@ def _question_settings(c: RunConfig) -> Any:
 
 
 def _judgment_settings(c: RunConfig) -> Any:
-    return [_parser(c, c.gpv.perceptions), c.models.spec("evaluator"), c.gpv.mode]
+    judged = [_parser(c, c.gpv.perceptions), c.models.spec("evaluator"), c.gpv.mode]
+    # The prefilter (and its embedder) joins the key only when on: "off" keeps existing runs' keys.
+    return judged if c.gpv.prefilter == "off" else [*judged, c.gpv.prefilter, c.models.embedding]
 
 
 STAGES: tuple[Stage, ...] = (

@@ -104,7 +104,10 @@ def estimate(cfg: RunConfig) -> pd.DataFrame:
     if cfg.gpv.perceptions == "parser":
         rows.append(("judgments: parse", cfg.models.spec("parser"), n_resp,
                      n_resp * (PARSER_OVERHEAD + adm.max_tokens), n_resp * PARSER_OUTPUT))
-    pairs = n_resp * cfg.gpv.perceptions_per_response * (n_values if cfg.gpv.mode == "all" else 1)
+    judged = n_values if cfg.gpv.mode == "all" else 1
+    if cfg.gpv.prefilter.startswith("top:"):  # the prefilter keeps K values per perception
+        judged = min(judged, int(cfg.gpv.prefilter[4:]))
+    pairs = n_resp * cfg.gpv.perceptions_per_response * judged
     rows.append(("judgments: relevance", cfg.models.spec("evaluator"), pairs, pairs * EVALUATOR_PROMPT, 0))
     valence = pairs * cfg.gpv.relevant_fraction
     rows.append(("judgments: valence", cfg.models.spec("evaluator"), valence, valence * EVALUATOR_PROMPT, 0))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gpla.errors import DataError
@@ -16,7 +18,9 @@ from gpla.measure.gpv import (
     judgment_pairs,
     perceive,
 )
+from gpla.measure.prefilter import Prefilter
 from gpla.measure.subjects import build_subjects
+from gpla.models.base import EmbeddingModel
 from gpla.stages.context import StageContext
 
 
@@ -94,11 +98,15 @@ def run_judgments(ctx: StageContext) -> None:
     values = ctx.read("lexicon")["value"].astype(str).tolist()
     parser = ctx.perception_parser(cfg.gpv.perceptions)
     evaluator = ValueEvaluator(ctx.models.chat(cfg.models.spec("evaluator")))
+    prefilter = Prefilter.parse(cfg.gpv.prefilter)
+    embedder = None
+    if prefilter.mode != "off":
+        embedder = _ValuesOnce(ctx.models.embedder(cfg.models.embedding), values)
     rows = list(range(len(responses)))
 
     def work(batch: list[int]) -> dict[str, pd.DataFrame]:
         perceptions = perceive(parser, responses.iloc[batch])
-        pairs = judgment_pairs(perceptions, values, cfg.gpv.mode)
+        pairs = judgment_pairs(perceptions, values, cfg.gpv.mode, prefilter, embedder)
         return {"perceptions": perceptions, "judgments": judge(evaluator, pairs)}
 
     out = ctx.batched(rows, cfg.gpv.batch_size, work, "judgments (GPV)",
@@ -107,9 +115,30 @@ def run_judgments(ctx: StageContext) -> None:
     relevant = int(judgments["score"].notna().sum())
     ctx.note(f"{len(out['perceptions'])} perceptions from {len(responses)} responses; "
              f"{len(judgments)} perception×value pairs judged, {relevant} relevant with a valence")
+    if prefilter.mode != "off":
+        # judge() returns one row per pair, so this count survives a resumed stage.
+        removed = len(out["perceptions"]) * len(values) - len(judgments)
+        ctx.note(f"prefilter {prefilter} ({cfg.models.embedding}) removed {removed} of "
+                 f"{len(out['perceptions']) * len(values)} pairs")
+        ctx.info["prefilter_removed"] = removed
     ctx.info.update(perceptions=len(out["perceptions"]), judgments=len(judgments), relevant=relevant)
     ctx.write("response_perceptions", out["perceptions"])
     ctx.write("judgments", judgments)
+
+
+class _ValuesOnce:
+    """The prefilter embeds the value list for every batch: embed it once per stage instead."""
+
+    def __init__(self, embedder: EmbeddingModel, values: list[str]) -> None:
+        self.name = embedder.name
+        self._embedder, self._values, self._rows = embedder, values, np.empty(0)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if list(texts) != self._values:
+            return self._embedder.embed(texts)
+        if not len(self._rows):
+            self._rows = np.asarray(self._embedder.embed(texts))
+        return self._rows
 
 
 def run_x(ctx: StageContext) -> None:

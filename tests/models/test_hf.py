@@ -10,30 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hf_tiny_models import tiny_causal_model, tokenizer_files
 
 from gpla.models import ChatRequest, load_chat_model
-from gpla.models.embeddings import default_model_dir
 from gpla.models.labels import label_token_ids
-
-
-def _tokenizer_files(folder: Path) -> None:
-    """The BERT WordPiece tokenizer shipped with the packaged MiniLM, copied next to the model."""
-    src = default_model_dir()
-    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
-        shutil.copy(src / name, folder / name)
 
 
 @pytest.fixture(scope="module")
 def causal_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    folder = tmp_path_factory.mktemp("tiny-gpt2")
-    torch.manual_seed(0)
-    config = GPT2Config(vocab_size=30522, n_positions=256, n_embd=32, n_layer=2, n_head=2)
-    GPT2LMHeadModel(config).save_pretrained(folder)
-    _tokenizer_files(folder)
-    return folder
+    return tiny_causal_model(tmp_path_factory.mktemp("tiny-gpt2"))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +40,7 @@ def seq2seq_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         eos_token_id=102,
     )
     T5ForConditionalGeneration(config).save_pretrained(folder)
-    _tokenizer_files(folder)
+    tokenizer_files(folder)
     return folder
 
 
