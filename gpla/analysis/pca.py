@@ -142,6 +142,7 @@ class PrincipalComponents:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         path = Path(path)
         fig, ax = plt.subplots(figsize=(6, 4))
@@ -160,6 +161,7 @@ class PrincipalComponents:
         ax.axvline(
             self.n_factors_, color="tab:green", linewidth=0.8, label=f"retained: {self.n_factors_}"
         )
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("component")
         ax.set_ylabel("eigenvalue")
         ax.legend()
