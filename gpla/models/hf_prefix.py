@@ -20,52 +20,21 @@ from typing import Any
 import numpy as np
 
 from gpla.errors import ModelError
-from gpla.models.prefix_scoring import PrefixGroup, common_prefix_len
+from gpla.models.prefix_scoring import PrefixGroup, plan_prefix_groups
 
 MIN_SHARED = 8  # a shorter shared prefix saves less than its extra forward pass costs
 CALL_COST = 8  # rough fixed cost of one forward call, in tokens (planning only)
 
 
 def plan_groups(tokens: Sequence[Sequence[int]], max_group: int = 256) -> list[PrefixGroup]:
-    """Partition prompts into groups that share a prefix; a prompt best evaluated whole forms a
-    group of its own with ``prefix_len`` 0.
+    """This backend's plan: the prefix once plus the padded suffix batch, no alignment rule (every
+    member keeps at least one token of its own)."""
 
-    The same exact dynamic programme over prompts in token order as ``prefix_scoring.plan_groups``
-    (a greedy pass would tie a lone prompt that only shares the task text to a group sharing a whole
-    sentence), with this backend's cost: the prefix once plus the padded suffix batch, no alignment.
-    """
-    order = sorted(range(len(tokens)), key=lambda i: list(tokens[i]))
-    lens = [len(tokens[i]) for i in order]
-    adjacent = [0] + [
-        common_prefix_len(tokens[order[k - 1]], tokens[order[k]]) for k in range(1, len(order))
-    ]
-    n = len(order)
-    best = [0.0] + [np.inf] * n
-    choice = [(0, 0)] * (n + 1)  # (start of the last group, its prefix length)
-    for end in range(1, n + 1):
-        shared, lo, hi, total = lens[end - 1], lens[end - 1], lens[end - 1], 0
-        for start in range(end - 1, max(0, end - max_group) - 1, -1):
-            if start < end - 1:
-                shared = min(shared, adjacent[start + 1])
-            lo, hi, total = min(lo, lens[start]), max(hi, lens[start]), total + lens[start]
-            size = end - start
-            cut = min(shared, lo - 1) if size > 1 else 0  # every member keeps >= 1 token
-            if cut >= MIN_SHARED:
-                cost = cut + size * (hi - cut) + 2 * CALL_COST
-            else:
-                cost, cut = total + CALL_COST * size, 0
-            if best[start] + cost < best[end]:
-                best[end], choice[end] = best[start] + cost, (start, cut)
-    groups: list[PrefixGroup] = []
-    end = n
-    while end > 0:
-        start, cut = choice[end]
-        members = tuple(order[start:end])
-        groups.extend(
-            [PrefixGroup(cut, members)] if cut else [PrefixGroup(0, (i,)) for i in members]
-        )
-        end = start
-    return groups[::-1]
+    def cost(shared: int, lo: int, hi: int, total: int, size: int) -> tuple[float, int] | None:
+        cut = min(shared, lo - 1)
+        return (cut + size * (hi - cut) + 2 * CALL_COST, cut) if cut >= MIN_SHARED else None
+
+    return plan_prefix_groups(tokens, cost, CALL_COST, max_group)
 
 
 def group_logits(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,12 +67,20 @@ def split_point(shared: int, lengths: Sequence[int], max_batch: int) -> int:
     return cut if cut >= MIN_SHARED else 0
 
 
-def plan_groups(
-    tokens: Sequence[Sequence[int]], max_batch: int = 512, max_group: int = 256
+SplitCost = Callable[[int, int, int, int, int], "tuple[float, int] | None"]
+"""``(shared, shortest, longest, total_len, size) -> (cost, prefix_len)`` of scoring ``size`` prompts on
+one shared prefix, or None when the backend cannot split them."""
+
+
+def plan_prefix_groups(
+    tokens: Sequence[Sequence[int]],
+    split_cost: SplitCost,
+    call_cost: float,
+    max_group: int = 256,
 ) -> list[PrefixGroup]:
-    """Partition prompts into groups that share a prefix, minimising the tokens evaluated plus
-    ``CALL_COST`` per decode call; a prompt that is best evaluated whole forms a group of its own
-    with ``prefix_len`` 0.
+    """Partition prompts into groups that share a prefix, minimising tokens evaluated plus
+    ``call_cost`` per call (``split_cost`` prices a split group); a prompt best evaluated whole
+    forms a group of its own with ``prefix_len`` 0.
 
     In token order the prompts of a group are contiguous, so an exact dynamic programme over split
     positions (groups of at most ``max_group``) finds the cheapest partition in O(n·max_group): a
@@ -94,12 +102,8 @@ def plan_groups(
                 shared = min(shared, adjacent[start + 1])
             lo, hi, total = min(lo, lens[start]), max(hi, lens[start]), total + lens[start]
             size = end - start
-            cut = split_point(shared, [lo, hi], max_batch) if size > 1 else 0
-            cost = (
-                cut + (total - size * cut) + CALL_COST * (size + 1)
-                if cut
-                else total + CALL_COST * size
-            )
+            split = split_cost(shared, lo, hi, total, size) if size > 1 else None
+            cost, cut = split if split else (total + call_cost * size, 0)
             if best[start] + cost < best[end]:
                 best[end], choice[end] = best[start] + cost, (start, cut)
     groups: list[PrefixGroup] = []
@@ -112,6 +116,19 @@ def plan_groups(
         )
         end = start
     return groups[::-1]
+
+
+def plan_groups(
+    tokens: Sequence[Sequence[int]], max_batch: int = 512, max_group: int = 256
+) -> list[PrefixGroup]:
+    """llama.cpp's plan: the tokens evaluated plus ``CALL_COST`` per decode call, with split points
+    that follow the exactness rule of ``split_point``."""
+
+    def cost(shared: int, lo: int, hi: int, total: int, size: int) -> tuple[float, int] | None:
+        cut = split_point(shared, [lo, hi], max_batch)
+        return (cut + (total - size * cut) + CALL_COST * (size + 1), cut) if cut else None
+
+    return plan_prefix_groups(tokens, cost, CALL_COST, max_group)
 
 
 class PrefixScorer:
