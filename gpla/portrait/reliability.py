@@ -12,7 +12,7 @@ from gpla.analysis.reliability import cronbach_alpha
 from gpla.errors import DataError
 from gpla.portrait.items import FAMILIES, ItemBank
 from gpla.portrait.responses import response_matrix
-from gpla.portrait.scoring import DEFAULT_EXCLUSIONS, THRESHOLD, Exclusion, keyed_items
+from gpla.portrait.scoring import DEFAULT_EXCLUSIONS, THRESHOLD, Exclusion, keyed_by_family
 
 ALPHA_COLUMNS = [
     "family", "dimension", "alpha", "std_alpha", "ci_low", "ci_high",
@@ -37,16 +37,10 @@ def dimension_reliability(
     items (``reverse_negative``) are reversed before alpha, as in scoring.
     """
     X = response_matrix(responses)
-    exclusions = tuple(exclusions)
     rows = []
-    for family in families:
-        keyed = keyed_items(
-            bank,
-            family,
-            threshold=threshold,
-            reverse_negative=reverse_negative,
-            exclusions=exclusions,
-        )
+    for family, keyed in keyed_by_family(
+        bank, families, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions
+    ):
         for dimension in FAMILIES[family]:
             what = f"{family} {dimension} (models × items)"
             data, reverse, constant = _items_table(X, keyed[keyed["dimension"] == dimension])

@@ -13,7 +13,7 @@ range): ``PAPER_BFI_FACTOR``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -73,6 +73,26 @@ def keyed_items(
     return out.reset_index(drop=True)
 
 
+def keyed_by_family(
+    bank: ItemBank,
+    families: Sequence[str],
+    *,
+    threshold: float = THRESHOLD,
+    reverse_negative: bool = False,
+    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """``(family, keyed_items(...))`` for each family, with the same selection options."""
+    exclusions = tuple(exclusions)
+    for family in families:
+        yield family, keyed_items(
+            bank,
+            family,
+            threshold=threshold,
+            reverse_negative=reverse_negative,
+            exclusions=exclusions,
+        )
+
+
 def score(
     responses: pd.DataFrame,
     bank: ItemBank,
@@ -85,16 +105,10 @@ def score(
     """Scores of every model in `responses` (``[model, portrait_id, option_id, numeric_response]``):
     ``[model, family, dimension, centered_mean, mean, std, n]`` (std: sample SD, n: answered items)."""
     X = response_matrix(responses)
-    exclusions = tuple(exclusions)
     rows = []
-    for family in families:
-        keyed = keyed_items(
-            bank,
-            family,
-            threshold=threshold,
-            reverse_negative=reverse_negative,
-            exclusions=exclusions,
-        )
+    for family, keyed in keyed_by_family(
+        bank, families, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions
+    ):
         union = keyed[["portrait_id", "option_id"]].drop_duplicates()
         centre_cols = _columns(X, union["portrait_id"], union["option_id"])
         if not centre_cols:
