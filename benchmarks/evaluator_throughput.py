@@ -6,10 +6,12 @@ same perceptions × values in one process:
 - naive: GPV style, every (perception, value) prompt evaluated in full from an empty KV cache
   (``shared_prefix=False``: llama.cpp's context is reset before each prompt);
 - ours: the default path, where the prompts of one perception share the evaluation of their common
-  prefix (``gpla/models/prefix_scoring.py``).
+  prefix, the task text is kept from one perception to the next, and only the label tokens' logits
+  are computed (``gpla/models/llamacpp_prefix.py``).
 
-The naive side is slow (a full prompt per pair), so ``--naive-perceptions`` may time it on the first
-N perceptions only; probabilities are compared on those. The embedding prefilter's recall of the
+By default the naive side is timed on every perception (about 20 minutes on 2 cores);
+``--naive-perceptions N`` times it on the first N only. Probabilities are compared on the pairs both
+sides evaluated. The embedding prefilter's recall of the
 evaluator's relevant pairs and its call reduction are printed for several k.
 
 Usage:
@@ -174,6 +176,7 @@ def main() -> None:
         "ours_pairs_per_s": len(pairs) / ours_s,
         "speedup": (len(pairs) / ours_s) / (len(naive_pairs) / naive_s),
         "max_abs_prob_diff": max_diff,
+        "ours_route": ours_model.backend.routes["label_probs"],  # type: ignore[attr-defined]
         "naive_prompt_tokens_per_call": naive_model.usage.prompt_tokens / naive_calls,
         "ours_prompt_tokens_per_call": ours_tokens / ours_calls,
         "naive_prompt_tokens": naive_model.usage.prompt_tokens,
@@ -193,6 +196,7 @@ def main() -> None:
         f"tokens evaluated per call: naive {result['naive_prompt_tokens_per_call']:.1f}, "
         f"ours {result['ours_prompt_tokens_per_call']:.1f}"
     )
+    print(f"our route: {result['ours_route']}")
     print(f"relevant pairs (p_relevant > 0.5): {relevant.mean():.1%}")
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if args.json:

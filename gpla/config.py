@@ -129,6 +129,10 @@ class AdministrationConfig(_Section):
     max_tokens: int = Field(default=256, gt=0)
     batch_size: int = Field(default=16, gt=0)
     """Requests per checkpoint: a killed run redoes at most one batch."""
+    batch_api: bool = False
+    """Send ``openai:`` subjects' requests through the OpenAI Batch API (half price, within 24 h):
+    one job per model and checkpoint, so raise ``batch_size`` (up to 50,000); a rerun resumes
+    the submitted jobs instead of paying twice."""
 
 
 class GPVConfig(_Section):
@@ -137,6 +141,10 @@ class GPVConfig(_Section):
     ``per_question``: only from the response to the question designed for that value."""
     batch_size: int = Field(default=8, gt=0)
     """Responses per checkpoint in the judgment stage."""
+    batch_api: bool = False
+    """Judge with an ``openai:`` evaluator through the OpenAI Batch API: one job per checkpoint
+    and question (relevance, valence), so raise ``batch_size`` until a checkpoint holds up to
+    50,000 pairs; a rerun resumes the submitted jobs."""
     perceptions: Literal["parser", "sentences", "whole"] = "parser"
     """How responses become perceptions: the PerceptionParser (GPV), or each sentence / whole
     response without a model call (cheaper, coarser)."""

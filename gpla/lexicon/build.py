@@ -34,17 +34,29 @@ class LexiconBuild:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def given_perceptions(corpus: pd.DataFrame) -> pd.DataFrame:
+    """Corpus rows of kind ``perception`` (GPV's corpus) as perceptions, without a parser call."""
+    given = corpus[corpus["kind"] == "perception"]
+    return pd.DataFrame(
+        {"perception_id": given["doc_id"], "doc_id": given["doc_id"], "text": given["text"], "error": None}
+    )
+
+
+def lexicon_entries(corpus: pd.DataFrame) -> pd.DataFrame:
+    """Corpus rows of kind ``value`` (ValueLex) as ``count`` mentions of their value, without a model."""
+    entries = corpus[corpus["kind"] == "value"]
+    return pd.DataFrame(
+        {"perception_id": entries["doc_id"], "value": entries["text"], "source": entries["source"],
+         "count": entries["count"]}
+    )
+
+
 def extract_perceptions(corpus: pd.DataFrame, model: ChatModel) -> pd.DataFrame:
     """``perception_id, doc_id, text, source, error``: documents parsed, GPV perceptions passed through."""
     from gpla.agents import PerceptionParser
 
     docs = corpus[corpus["kind"] == "document"]
-    given = corpus[corpus["kind"] == "perception"]
-    parts = [
-        pd.DataFrame(
-            {"perception_id": given["doc_id"], "doc_id": given["doc_id"], "text": given["text"], "error": None}
-        )
-    ]
+    parts = [given_perceptions(corpus)]
     if len(docs):
         parsed = PerceptionParser(model).parse(docs[["doc_id", "text"]])
         parts.append(parsed.reindex(columns=["perception_id", "doc_id", "text", "error"]))
@@ -68,14 +80,9 @@ def generate_mentions(corpus: pd.DataFrame, perceptions: pd.DataFrame, model: Ch
         )
         generated["count"] = 1
         parts.append(generated)
-    entries = corpus[corpus["kind"] == "value"]
+    entries = lexicon_entries(corpus)
     if len(entries):
-        parts.append(
-            pd.DataFrame(
-                {"perception_id": entries["doc_id"], "value": entries["text"], "error": None,
-                 "source": entries["source"], "count": entries["count"]}
-            )
-        )
+        parts.append(entries.assign(error=None))
     if not parts:
         return pd.DataFrame(columns=["perception_id", "value", "source", "count", "error"])
     out = pd.concat(parts, ignore_index=True)

@@ -7,10 +7,11 @@ questions) and the measured responses (subjects answering the value-eliciting qu
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
-from gpla.models.base import ChatModel, ChatRequest
+from gpla.models.base import ChatModel, ChatRequest, ChatResult
 
 RESPONSE_COLUMNS = [
     "subject_id", "value", "question", "response", "finish_reason", "prompt_tokens", "completion_tokens",
@@ -31,10 +32,12 @@ def administer(
     *,
     temperature: float,
     max_tokens: int,
+    parallel: bool = False,
 ) -> pd.DataFrame:
     """Ask ``questions.question[q]`` of ``subjects[s]`` (with its system prompt) for each ``(s, q)``.
 
     ``models(spec)`` returns the (cached) chat model of a spec. Returns one row per pair, in pair order.
+    ``parallel`` asks the models at the same time (for Batch API jobs, which mostly wait).
     """
     subjects = subjects.reset_index(drop=True)
     questions = questions.reset_index(drop=True)
@@ -42,7 +45,7 @@ def administer(
     by_model: dict[str, list[int]] = {}
     for k, (s, _) in enumerate(pairs):
         by_model.setdefault(str(subjects.at[s, "model"]), []).append(k)
-    for spec, ks in by_model.items():
+    def ask(spec: str) -> list[ChatResult]:
         requests = [
             ChatRequest.chat(
                 str(questions.at[pairs[k][1], "question"]),
@@ -50,9 +53,14 @@ def administer(
                 temperature=temperature,
                 max_tokens=max_tokens,
             )
-            for k in ks
+            for k in by_model[spec]
         ]
-        for k, result in zip(ks, models(spec).generate(requests), strict=True):
+        return models(spec).generate(requests)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(by_model)) if parallel else 1) as pool:
+        answers = dict(zip(by_model, pool.map(ask, by_model), strict=True))
+    for spec, ks in by_model.items():
+        for k, result in zip(ks, answers[spec], strict=True):
             s, q = pairs[k]
             rows[k] = {
                 "subject_id": subjects.at[s, "subject_id"],

@@ -2,6 +2,10 @@
 
 ``BatchJob(state_dir, model, base_url).run(requests)`` writes the requests as JSONL, uploads it,
 creates a batch, polls until it ends and returns one ``ChatResult`` (or ``ModelError``) per request.
+``run(requests, top_logprobs=k)`` asks for the first token's top-k log-probabilities instead (label
+probabilities), returned in ``ChatResult.meta["top_logprobs"]``. Raw prompts go to the completions
+endpoint, as ``OpenAIBackend`` sends them; a batch holds one endpoint, so raw and chat requests are
+not mixed.
 The batch id is written to ``state_dir`` *before* waiting, keyed by the content of the request set:
 a rerun after an interruption (Ctrl-C, crash, a new day) polls the batch already paid for instead of
 submitting it again. The state file is removed once the results are read.
@@ -19,41 +23,54 @@ from typing import Any
 from gpla.errors import ConfigError, ModelError
 from gpla.models.base import ChatRequest, ChatResult
 from gpla.models.openai_compat import api_key
+from gpla.models.wrapper import wait_scale
 
-ENDPOINT = "/v1/chat/completions"
+CHAT, COMPLETIONS = "/v1/chat/completions", "/v1/completions"
 _FINAL = {"completed", "failed", "expired", "cancelled"}
 
 
-def request_body(model: str, request: ChatRequest) -> dict[str, Any]:
-    """The chat-completions body of one request (raw prompts are sent as one user turn)."""
+def endpoint_for(requests: Sequence[ChatRequest]) -> str:
+    raw = {r.raw for r in requests}
+    if len(raw) > 1:
+        raise ConfigError("batch_api: one batch cannot mix raw completion prompts and chat requests")
+    return COMPLETIONS if raw == {True} else CHAT
+
+
+def request_body(
+    model: str, request: ChatRequest, top_logprobs: int | None = None
+) -> dict[str, Any]:
+    """The body of one request: a completion for raw prompts, else a chat completion; with
+    ``top_logprobs``, a one-token greedy answer with its top-k log-probabilities."""
     if request.json_schema is not None:
         raise ConfigError("batch_api: JSON-schema requests are not supported in batches yet")
-    messages = (
-        [{"role": "user", "content": request.prompt_text}]
-        if request.raw
-        else [{"role": m.role, "content": m.content} for m in request.messages]
-    )
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": messages,
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
-        "seed": request.sample_index,
-    }
-    if request.stop:
-        body["stop"] = list(request.stop)
+    body: dict[str, Any] = {"model": model, "seed": request.sample_index}
+    if request.raw:
+        body["prompt"] = request.prompt_text
+    else:
+        body["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
+    if top_logprobs is None:
+        body.update(max_tokens=request.max_tokens, temperature=request.temperature)
+        if request.stop:
+            body["stop"] = list(request.stop)
+    elif request.raw:
+        body.update(max_tokens=1, temperature=0.0, logprobs=top_logprobs)
+    else:
+        body.update(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=top_logprobs)
     return body
 
 
-def batch_lines(model: str, requests: Sequence[ChatRequest]) -> list[str]:
+def batch_lines(
+    model: str, requests: Sequence[ChatRequest], top_logprobs: int | None = None
+) -> list[str]:
     """JSONL lines; ``custom_id`` is the request's position (answers may come back in any order)."""
+    url = endpoint_for(requests)
     return [
         json.dumps(
             {
                 "custom_id": f"r{i}",
                 "method": "POST",
-                "url": ENDPOINT,
-                "body": request_body(model, r),
+                "url": url,
+                "body": request_body(model, r, top_logprobs),
             },
             sort_keys=True,
         )
@@ -92,9 +109,9 @@ class BatchJob:
         digest = hashlib.sha256("\n".join([self.base_url or "", *lines]).encode()).hexdigest()
         return self.state_dir / f"batch-{digest[:24]}.json"
 
-    def submit(self, requests: Sequence[ChatRequest]) -> str:
+    def submit(self, requests: Sequence[ChatRequest], top_logprobs: int | None = None) -> str:
         """The batch id for ``requests``: the stored one if this set was submitted before."""
-        lines = batch_lines(self.model, requests)
+        lines = batch_lines(self.model, requests, top_logprobs)
         state = self.state_path(lines)
         if state.is_file():
             return str(json.loads(state.read_text())["batch_id"])
@@ -104,7 +121,7 @@ class BatchJob:
                 file=("requests.jsonl", ("\n".join(lines) + "\n").encode()), purpose="batch"
             )
             batch = client.batches.create(
-                input_file_id=upload.id, endpoint=ENDPOINT, completion_window="24h"
+                input_file_id=upload.id, endpoint=endpoint_for(requests), completion_window="24h"
             )
         except Exception as exc:
             raise ModelError(
@@ -118,13 +135,16 @@ class BatchJob:
         tmp.replace(state)  # atomic: a crash leaves either no state or a complete one
         return str(batch.id)
 
-    def run(self, requests: Sequence[ChatRequest]) -> list[ChatResult | ModelError]:
+    def run(
+        self, requests: Sequence[ChatRequest], top_logprobs: int | None = None
+    ) -> list[ChatResult | ModelError]:
         """Submit (or resume), wait, and return one result or error per request, in order."""
         if not requests:
             return []
-        batch_id = self.submit(requests)
+        batch_id = self.submit(requests, top_logprobs)
         client = self._client()
         deadline = time.monotonic() + self.timeout_seconds
+        polls = 0
         while True:
             try:
                 batch = client.batches.retrieve(batch_id)
@@ -138,8 +158,10 @@ class BatchJob:
                 raise ModelError(
                     f"{self._where}: batch {batch_id} still {batch.status}; rerun later to resume it"
                 )
-            self._sleep(self.poll_seconds)
-        state = self.state_path(batch_lines(self.model, requests))
+            # Small jobs often finish in seconds: poll after 1 s, 2 s, 4 s, ... up to poll_seconds.
+            self._sleep(min(self.poll_seconds, 2.0**polls) * wait_scale())
+            polls += 1
+        state = self.state_path(batch_lines(self.model, requests, top_logprobs))
         if batch.status == "failed":  # rejected as a whole (nothing billed): a rerun resubmits
             state.unlink(missing_ok=True)
             raise ModelError(f"{self._where}: batch {batch_id} failed: {batch.errors}")
@@ -179,12 +201,16 @@ class BatchJob:
             return
         choice = body["choices"][0]
         usage = body.get("usage") or {}
+        meta: dict[str, Any] = {"route": "batch"}
+        top = _top_logprobs(choice.get("logprobs"))
+        if top is not None:
+            meta["top_logprobs"] = top
         out[i] = ChatResult(
-            text=(choice.get("message") or {}).get("content") or "",
+            text=(choice.get("message") or {}).get("content") or choice.get("text") or "",
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             finish_reason=choice.get("finish_reason") or "stop",
-            meta={"route": "batch"},
+            meta=meta,
         )
 
     @property
@@ -193,3 +219,17 @@ class BatchJob:
 
     def _clean(self, exc: BaseException) -> str:
         return str(exc).replace(self._key, "***") if self._key else str(exc)
+
+
+def _top_logprobs(logprobs: Any) -> dict[str, float] | None:
+    """The first token's ``{token: logprob}`` from a chat (``content``) or completions
+    (``top_logprobs``) logprobs object; None when there is none."""
+    if not isinstance(logprobs, dict):
+        return None
+    content = logprobs.get("content")
+    if content:
+        return {t["token"]: float(t["logprob"]) for t in content[0].get("top_logprobs") or []}
+    tops = logprobs.get("top_logprobs")
+    if tops and tops[0]:
+        return {str(k): float(v) for k, v in tops[0].items()}
+    return None

@@ -109,7 +109,7 @@ class OpenAIEmbedding:
         import openai
         import tenacity
 
-        from gpla.models.wrapper import _wait_scale
+        from gpla.models.wrapper import wait_scale
 
         client = openai.OpenAI(
             api_key=self._key, base_url=self.base_url, timeout=self._timeout, max_retries=0
@@ -121,7 +121,7 @@ class OpenAIEmbedding:
             asked = self._policy.retry_after(exc) if exc else None
             return (
                 max(tenacity.wait_exponential_jitter(initial=1, max=60)(state), asked or 0)
-                * _wait_scale()
+                * wait_scale()
             )
 
         call = tenacity.retry(

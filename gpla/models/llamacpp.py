@@ -13,8 +13,9 @@ shares with the previous one is kept, so a common few-shot prefix is evaluated o
 price of that numerical noise (it is part of the cache key, so the two modes never mix).
 
 ``shared_prefix=True`` (the default, issue 8) scores prompts that share a long prefix on one
-evaluation of it, splitting where the numbers stay those of the afresh evaluation
-(``prefix_scoring.py``); ``shared_prefix=False`` evaluates every prompt on its own.
+evaluation of it, splitting where the numbers stay those of the afresh evaluation, and computes only
+the label tokens' logits (``llamacpp_prefix.py``); ``shared_prefix=False`` evaluates every prompt on
+its own with the full output layer.
 """
 
 from __future__ import annotations
@@ -246,10 +247,15 @@ class LlamaCppBackend(Backend):
     ) -> list[int]:
         """Score every group of prompts that share a prefix into ``outcomes``; returns the indices
         of the prompts left to evaluate one at a time."""
-        from gpla.models.prefix_scoring import PrefixScorer, plan_groups
+        from gpla.models.llamacpp_prefix import PrefixScorer
+        from gpla.models.prefix_scoring import plan_groups
 
         if self._scorer is None:
-            self._scorer = PrefixScorer(self._llm, self._lock)
+            self._scorer = PrefixScorer(self._llm, self._lock, self.path)
+            self.routes["label_probs"] = f"next-token logits; shared prefixes: {self._scorer.route}"
+        # Only the label tokens' logits are computed; positions of each label's ids among them:
+        flat = sorted({t for label in ids for t in label})
+        where = [[flat.index(t) for t in label] for label in ids]
         alone: list[int] = []
         for group in plan_groups(tokens, self._scorer.max_batch):
             if group.prefix_len == 0:
@@ -259,9 +265,9 @@ class LlamaCppBackend(Backend):
                 for i in group.members:
                     self._check_length(tokens[i], 1)
                 self.limiter.wait()
-                logits = self._scorer.logits([tokens[i] for i in group.members], group.prefix_len)
+                logits = self._scorer.label_logits([tokens[i] for i in group.members], flat)
                 for i, row in zip(group.members, logits, strict=True):
-                    outcomes[i] = LabelProbs(probs_from_logits(row, ids), len(tokens[i]))
+                    outcomes[i] = LabelProbs(probs_from_logits(row, where), len(tokens[i]))
             except Exception as exc:
                 for i in group.members:
                     outcomes[i] = exc

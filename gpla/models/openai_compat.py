@@ -9,6 +9,11 @@ Servers differ in what they support, so the backend degrades and remembers (``ro
 - label probabilities: chat ``logprobs``/``top_logprobs`` → the completions endpoint's ``logprobs``
   (llama-cpp-python's server returns empty chat logprobs for a model without a chat template).
 - raw prompts go to the completions endpoint (chat models without it get the prompt as a user turn).
+
+``batch_api=True`` sends ``generate`` and ``label_probs`` through the OpenAI Batch API instead
+(``batch_api.py``: one job per call and endpoint, resumable by the batch id kept in ``batch_dir``,
+default ``$GPLA_CACHE_DIR/batches``); load it with a large wrapper ``batch_size`` so that a stage's
+requests make one job, not one per round.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -29,6 +35,9 @@ from gpla.models.backend import Backend, LabelProbs, Outcome
 from gpla.models.base import ChatRequest, ChatResult
 from gpla.models.labels import probs_from_top_logprobs
 from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
+
+if TYPE_CHECKING:
+    from gpla.models.batch_api import BatchJob
 
 OPENAI_URL = "https://api.openai.com/v1"
 JSON_MODES = ("json_schema", "json_object", "prompt")
@@ -66,6 +75,9 @@ class OpenAIBackend(Backend):
         top_logprobs: int = 20,
         json_mode: str = "json_schema",
         label_route: str = "chat",
+        batch_api: bool = False,
+        batch_dir: str | Path | None = None,
+        batch_poll_seconds: float = 30.0,
     ) -> None:
         super().__init__()
         if json_mode not in JSON_MODES:
@@ -87,6 +99,20 @@ class OpenAIBackend(Backend):
             "label_probs": f"{label_route} logprobs",
             "raw": "completions",
         }
+        # Issue 8: the OpenAI Batch API (half price, results within 24 h) instead of live calls.
+        self._batch_job: BatchJob | None = None
+        if batch_api:
+            from gpla.models.batch_api import BatchJob
+            from gpla.models.cache import cache_dir
+
+            self._batch_job = BatchJob(
+                Path(batch_dir) if batch_dir else cache_dir() / "batches",
+                model,
+                base_url,
+                api_key_env=api_key_env,
+                poll_seconds=batch_poll_seconds,
+            )
+            self.routes = {"generate": "batch API", "label_probs": "batch API logprobs"}
 
     @property
     def endpoint(self) -> str:
@@ -102,12 +128,37 @@ class OpenAIBackend(Backend):
     # -- batches ---------------------------------------------------------------------------------
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[Outcome[ChatResult]]:
+        if self._batch_job is not None:
+            return self._batched(requests, None)
         return self._fan_out(requests, self._generate_one)
 
     def label_probs(
         self, prompts: Sequence[ChatRequest], labels: Sequence[str]
     ) -> list[Outcome[LabelProbs]]:
+        if self._batch_job is not None:
+            return [
+                r if isinstance(r, BaseException) else _batch_label_result(r, labels, self.endpoint)
+                for r in self._batched(prompts, self.top_logprobs)
+            ]
         return self._fan_out(prompts, lambda client, p: self._label_one(client, p, labels))
+
+    def _batched(
+        self, requests: Sequence[ChatRequest], top_logprobs: int | None
+    ) -> list[Outcome[ChatResult]]:
+        """One Batch API job per endpoint (raw prompts and chat requests go to different ones)."""
+        assert self._batch_job is not None
+        out: list[Outcome[ChatResult]] = [ModelError("not submitted")] * len(requests)
+        for raw in (True, False):
+            idx = [i for i, r in enumerate(requests) if r.raw is raw]
+            if not idx:
+                continue
+            try:
+                results = self._batch_job.run([requests[i] for i in idx], top_logprobs)
+            except ModelError as exc:
+                results = [exc] * len(idx)
+            for i, result in zip(idx, results, strict=True):
+                out[i] = result
+        return out
 
     def _fan_out(
         self, items: Sequence[ChatRequest], one: Callable[[Any, ChatRequest], Awaitable[T]]
@@ -318,6 +369,17 @@ def _first_choice(resp: Any, endpoint: str) -> Any:
     if not choices:
         raise ModelError(f"{endpoint}: the response has no choices")
     return choices[0]
+
+
+def _batch_label_result(result: ChatResult, labels: Sequence[str], endpoint: str) -> Outcome[LabelProbs]:
+    top = result.meta.get("top_logprobs")
+    if not top:
+        return ModelError(f"{endpoint}: the batch answer has no top logprobs for label_probs")
+    return LabelProbs(
+        probs=np.asarray(probs_from_top_logprobs(top, labels)),
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+    )
 
 
 def _label_result(top: dict[str, float], labels: Sequence[str], usage: Any) -> LabelProbs:

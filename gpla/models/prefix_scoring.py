@@ -1,42 +1,32 @@
-"""Shared-prefix next-token scoring for llama.cpp (issue 8).
+"""Planning shared-prefix scoring (issue 8): which prompts share a prefix, and where to cut them.
 
 GPV's evaluator prompts of one perception differ only after ``Value: ``; the tokens they share are
-evaluated once per group and each prompt's own tail (the *suffix*) is evaluated on a copy of that
-KV cache (``seq_cp`` to a scratch sequence, then dropped), so a 40-value perception costs about one
-prompt plus 40 short tails instead of 40 full prompts.
+evaluated once per group and each prompt's own tail (the *suffix*) separately
+(``llamacpp_prefix.py``, ``hf_prefix.py``).
 
-Why one decode per suffix rather than all suffixes in one batch: llama.cpp's CPU kernels are not
-batch-invariant. Measured on the embedded Gemma 3 270M, a token's logits depend on its row in the
-decode batch: batching many suffixes together moved label probabilities by up to 0.03 against the
-full-prompt evaluation. Splitting a prompt into [prefix][suffix] decodes reproduces the full-prompt
-logits bit for bit when the prefix is a multiple of ``ALIGN`` tokens and the suffix has at least
-``MIN_SUFFIX`` tokens (0.0 difference over every such split we tried; shorter suffixes or unaligned
-prefixes drift by up to 0.03). ``plan_groups`` picks split points by that rule, so the fast path
-returns the naive numbers while skipping most of the work.
-
-Why not llama-cpp-python's own prefix reuse (``Llama.eval`` keeps the longest common prefix): its
-context holds one sequence, and rewinding Gemma's sliding-window cache by ``seq_rm`` may be refused.
+llama.cpp's split rule: its CPU kernels are not batch-invariant (on the embedded Gemma 3 270M a
+token's logits depend on its row in the decode batch; batching many suffixes together moved label
+probabilities by up to 0.06). Evaluating a prompt in several decode calls reproduces the one-call
+logits bit for bit when every call starts at a multiple of ``ALIGN`` tokens, holds at least
+``MIN_DECODE`` tokens and writes its KV cells right after the cells it attends to (0.0 difference over
+every such split we tried; shorter calls, unaligned starts or a gap of foreign cells drift by up to
+0.06). ``split_point`` and ``member_split`` cut by that rule.
 """
 
 from __future__ import annotations
 
-import ctypes
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from gpla.errors import ModelError
-
 ALIGN = 4
-MIN_SUFFIX = 8
+MIN_DECODE = 8  # tokens in every decode call, the suffix included
+MIN_SUFFIX = MIN_DECODE
 MIN_SHARED = 16  # a shorter shared prefix saves less than the extra decode call costs
 CALL_COST = (
     4  # fixed cost of one decode call (output layer, graph), in prompt tokens; measured roughly
 )
-_SHARED, _SCRATCH = 0, 1  # sequence ids: the group's prefix, and the suffix being scored
 
 
 @dataclass(frozen=True)
@@ -65,6 +55,13 @@ def split_point(shared: int, lengths: Sequence[int], max_batch: int) -> int:
     cut = min(shared, min(lengths) - MIN_SUFFIX)
     cut -= cut % ALIGN
     return cut if cut >= MIN_SHARED else 0
+
+
+def member_split(shared: int, length: int) -> int:
+    """Where one prompt of a group is cut: the longest aligned prefix within the ``shared`` tokens
+    that leaves it at least ``MIN_SUFFIX`` tokens (at least the group's ``split_point``)."""
+    cut = min(shared, length - MIN_SUFFIX)
+    return max(0, cut - cut % ALIGN)
 
 
 SplitCost = Callable[[int, int, int, int, int], "tuple[float, int] | None"]
@@ -129,82 +126,3 @@ def plan_groups(
         return (cut + (total - size * cut) + CALL_COST * (size + 1), cut) if cut else None
 
     return plan_prefix_groups(tokens, cost, CALL_COST, max_group)
-
-
-class PrefixScorer:
-    """Next-token logits of prompt groups on a llama.cpp model, one shared prefix per group.
-
-    Uses a context of its own on the already loaded weights (two sequences, one unified KV cache),
-    configured like the backend's context so that the numbers are the backend's numbers.
-    """
-
-    def __init__(self, llm: Any, lock: threading.Lock) -> None:
-        import llama_cpp
-        from llama_cpp._internals import LlamaBatch, LlamaContext
-
-        params = llama_cpp.llama_context_params.from_buffer_copy(llm.context_params)
-        params.n_seq_max = 2
-        params.kv_unified = (
-            True  # the scratch sequence shares the prefix's cells instead of copying
-        )
-        from llama_cpp._utils import suppress_stdout_stderr
-
-        try:
-            with suppress_stdout_stderr(disable=False):  # llama.cpp logs to stderr regardless
-                self._ctx = LlamaContext(model=llm._model, params=params, verbose=False)
-        except Exception as exc:
-            raise ModelError(
-                f"cannot create a llama.cpp context for prefix scoring: {exc}"
-            ) from exc
-        self._lib = llama_cpp
-        self._n_vocab = llm.n_vocab()
-        self.max_batch = int(params.n_ubatch)
-        self._batch = LlamaBatch(
-            n_tokens=max(self.max_batch, 1), embd=0, n_seq_max=1, verbose=False
-        )
-        self._lock = lock
-        # Tokens actually decoded vs the prompts' full lengths (benchmarks report both).
-        self.evaluated_tokens = 0
-        self.prompt_tokens = 0
-
-    def logits(self, prompts: Sequence[Sequence[int]], prefix_len: int) -> np.ndarray:
-        """Next-token logits after each prompt, shape (len(prompts), n_vocab); the first
-        ``prefix_len`` tokens must be the same in every prompt."""
-        head = list(prompts[0][:prefix_len])
-        if any(list(p[:prefix_len]) != head or len(p) <= prefix_len for p in prompts):
-            raise ModelError("prefix scoring: prompts do not share the given prefix")
-        out = np.empty((len(prompts), self._n_vocab), dtype=np.float32)
-        mem = self._ctx.memory
-        with self._lock:
-            self._lib.llama_memory_clear(mem, True)
-            try:
-                self._decode(head, 0, _SHARED)
-                self.prompt_tokens += sum(len(p) for p in prompts)
-                self.evaluated_tokens += len(head) + sum(len(p) - prefix_len for p in prompts)
-                for row, prompt in enumerate(prompts):
-                    self._lib.llama_memory_seq_cp(mem, _SHARED, _SCRATCH, -1, -1)
-                    self._decode(prompt[prefix_len:], prefix_len, _SCRATCH)
-                    out[row] = self._last_logits()
-                    self._lib.llama_memory_seq_rm(mem, _SCRATCH, -1, -1)
-            finally:
-                self._lib.llama_memory_clear(mem, True)
-        return out
-
-    def _decode(self, tokens: Sequence[int], start: int, seq: int) -> None:
-        b = self._batch.batch
-        if len(tokens) > self.max_batch:
-            raise ModelError(f"prefix scoring: {len(tokens)} tokens exceed one decode batch")
-        for j, tok in enumerate(tokens):
-            b.token[j] = tok
-            b.pos[j] = start + j
-            b.n_seq_id[j] = 1
-            b.seq_id[j][0] = seq
-            b.logits[j] = j == len(tokens) - 1
-        b.n_tokens = len(tokens)
-        self._ctx.decode(self._batch)
-
-    def _last_logits(self) -> np.ndarray:
-        ptr = self._lib.llama_get_logits_ith(self._ctx.ctx, -1)
-        return np.ctypeslib.as_array(
-            ctypes.cast(ptr, ctypes.POINTER(ctypes.c_float)), shape=(self._n_vocab,)
-        )

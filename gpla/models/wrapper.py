@@ -39,8 +39,8 @@ class _Transient(Exception):
         self.n_failed = n_failed
 
 
-def _wait_scale() -> float:
-    """Tests set ``GPLA_RETRY_WAIT_SCALE=0``: retries still happen, without sleeping."""
+def wait_scale() -> float:
+    """Tests set ``GPLA_RETRY_WAIT_SCALE=0``: retries (and Batch API polls) still happen, without sleeping."""
     try:
         return float(os.environ.get("GPLA_RETRY_WAIT_SCALE", "1"))
     except ValueError:
@@ -134,7 +134,7 @@ class CachedModel:
             wait=self._wait,
             retry=tenacity.retry_if_exception_type(_Transient),
             before_sleep=self._log_retry,
-            sleep=lambda seconds: time.sleep(seconds * _wait_scale()),
+            sleep=lambda seconds: time.sleep(seconds * wait_scale()),
             reraise=True,
         )
         try:

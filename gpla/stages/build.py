@@ -15,6 +15,7 @@ import json
 import pandas as pd
 
 from gpla.errors import DataError
+from gpla.lexicon.build import given_perceptions, lexicon_entries
 from gpla.measure.administration import administer, pairings
 from gpla.measure.subjects import build_subjects
 from gpla.stages.context import StageContext
@@ -95,9 +96,7 @@ def run_perceptions(ctx: StageContext) -> None:
 
     parsed = ctx.batched(docs, ctx.config.corpus.batch_size, work, "perceptions",
                          {"perceptions": PERCEPTION_COLUMNS})["perceptions"]
-    given = corpus[corpus["kind"] == "perception"]
-    given = pd.DataFrame({"perception_id": given["doc_id"], "doc_id": given["doc_id"],
-                          "text": given["text"], "error": None})
+    given = given_perceptions(corpus)
     out = pd.concat([p for p in (given, parsed) if len(p)] or [parsed], ignore_index=True)
     failed = int(out["error"].notna().sum())
     if failed:
@@ -130,9 +129,7 @@ def run_value_mentions(ctx: StageContext) -> None:
 
     generated = ctx.batched(items, ctx.config.corpus.batch_size, work, "value mentions",
                             {"mentions": MENTION_COLUMNS})["mentions"]
-    entries = corpus[corpus["kind"] == "value"]
-    entries = pd.DataFrame({"perception_id": entries["doc_id"], "value": entries["text"],
-                            "source": entries["source"], "count": entries["count"]})
+    entries = lexicon_entries(corpus)
     out = pd.concat([p for p in (generated, entries) if len(p)] or [generated], ignore_index=True)
     ctx.info["mentions"] = int(out["count"].sum())
     ctx.info["unique_values"] = int(out["value"].nunique())

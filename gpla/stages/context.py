@@ -16,12 +16,13 @@ from gpla.models.base import ChatModel, EmbeddingModel
 from gpla.stages.checkpoint import BatchStore, BatchTables, T, run_batched
 
 USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "cache_hits")
+BATCH_API_MAX_REQUESTS = 50_000  # OpenAI's limit per batch file
 
 
-def _load_chat(spec: str) -> ChatModel:
+def _load_chat(spec: str, **options: Any) -> ChatModel:
     from gpla.models import load_chat_model
 
-    return load_chat_model(spec)
+    return load_chat_model(spec, **options)
 
 
 def _load_embedder(spec: str) -> EmbeddingModel:
@@ -38,18 +39,26 @@ class ModelPool:
 
     def __init__(
         self,
-        chat: Callable[[str], ChatModel] = _load_chat,
+        chat: Callable[..., ChatModel] = _load_chat,
         embedder: Callable[[str], EmbeddingModel] = _load_embedder,
     ) -> None:
         self._chat_factory = chat
         self._embed_factory = embedder
-        self._chat: dict[str, ChatModel] = {}
+        self._chat: dict[tuple[str, str], ChatModel] = {}
         self._embed: dict[str, EmbeddingModel] = {}
 
-    def chat(self, spec: str) -> ChatModel:
-        if spec not in self._chat:
-            self._chat[spec] = self._chat_factory(spec)
-        return self._chat[spec]
+    def chat(self, spec: str, **options: Any) -> ChatModel:
+        """The model of ``spec``, loaded once per set of ``options`` (see ``load_chat_model``)."""
+        key = (spec, repr(sorted(options.items())))
+        if key not in self._chat:
+            self._chat[key] = self._chat_factory(spec, **options)
+        return self._chat[key]
+
+    def batch_chat(self, spec: str) -> ChatModel:
+        """``spec`` through the OpenAI Batch API when it is an ``openai:`` model, else as usual."""
+        if not spec.startswith("openai:"):
+            return self.chat(spec)
+        return self.chat(spec, batch_api=True, batch_size=BATCH_API_MAX_REQUESTS)
 
     def embedder(self, spec: str) -> EmbeddingModel:
         if spec not in self._embed:

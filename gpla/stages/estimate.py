@@ -115,8 +115,12 @@ def estimate(cfg: RunConfig) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS[:-1])
     for col in ("calls", "prompt_tokens", "completion_tokens"):
         table[col] = table[col].round().astype("int64")
+    # The OpenAI Batch API bills half the live price.
+    batched = {"responses": adm.batch_api, "judgments: relevance": cfg.gpv.batch_api,
+               "judgments: valence": cfg.gpv.batch_api}
     table["cost_usd"] = [
         (r.prompt_tokens * p.input_per_mtok + r.completion_tokens * p.output_per_mtok) / 1e6
+        * (0.5 if batched.get(r.stage) and r.model.startswith("openai:") else 1.0)
         if (p := cfg.pricing.get(r.model)) is not None else float("nan")
         for r in table.itertuples()
     ]

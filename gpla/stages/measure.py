@@ -21,7 +21,7 @@ from gpla.measure.gpv import (
 from gpla.measure.prefilter import Prefilter
 from gpla.measure.subjects import build_subjects
 from gpla.models.base import EmbeddingModel
-from gpla.stages.context import StageContext
+from gpla.stages.context import BATCH_API_MAX_REQUESTS, StageContext
 
 
 def run_questions(ctx: StageContext) -> None:
@@ -77,8 +77,11 @@ def run_responses(ctx: StageContext) -> None:
     cfg = ctx.config.administration
     subjects, questions = ctx.read("subjects"), ctx.read("questions")
 
+    models = ctx.models.batch_chat if cfg.batch_api else ctx.models.chat
+
     def work(batch: list[tuple[int, int]]) -> dict[str, pd.DataFrame]:
-        return {"responses": administer(ctx.models.chat, subjects, questions, batch,
+        # Batch API jobs of different models wait side by side, not one after another.
+        return {"responses": administer(models, subjects, questions, batch, parallel=cfg.batch_api,
                                         temperature=cfg.temperature, max_tokens=cfg.max_tokens)}
 
     out = ctx.batched(pairings(subjects, questions), cfg.batch_size, work,
@@ -97,7 +100,11 @@ def run_judgments(ctx: StageContext) -> None:
     responses = ctx.read("responses")
     values = ctx.read("lexicon")["value"].astype(str).tolist()
     parser = ctx.perception_parser(cfg.gpv.perceptions)
-    evaluator = ValueEvaluator(ctx.models.chat(cfg.models.spec("evaluator")))
+    spec = cfg.models.spec("evaluator")
+    if cfg.gpv.batch_api:  # one Batch API job per question and checkpoint, not per 64 pairs
+        evaluator = ValueEvaluator(ctx.models.batch_chat(spec), batch_size=BATCH_API_MAX_REQUESTS)
+    else:
+        evaluator = ValueEvaluator(ctx.models.chat(spec))
     prefilter = Prefilter.parse(cfg.gpv.prefilter)
     embedder = None
     if prefilter.mode != "off":

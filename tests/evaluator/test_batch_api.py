@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from batch_fake_server import FakeBatchServer
 
-from gpla.errors import ModelError
+from gpla.errors import ConfigError, ModelError
 from gpla.models.base import ChatRequest, ChatResult
 from gpla.models.batch_api import BatchJob
 
@@ -29,7 +29,7 @@ def test_results_come_back_in_order_with_errors_per_item(
 ) -> None:
     requests = [
         ChatRequest.chat("one"),
-        ChatRequest.completion("FAIL two"),
+        ChatRequest.chat("FAIL two"),
         ChatRequest.chat("three"),
     ]
     out = job(server, tmp_path).run(requests)
@@ -38,6 +38,16 @@ def test_results_come_back_in_order_with_errors_per_item(
     assert isinstance(out[2], ChatResult) and out[2].text == "echo: three"
     assert out[2].completion_tokens == 2 and out[2].meta == {"route": "batch"}
     assert list(tmp_path.iterdir()) == []  # state removed once the results are read
+
+
+def test_raw_prompts_go_to_the_completions_endpoint_and_never_mix_with_chat(
+    server: FakeBatchServer, tmp_path: Path
+) -> None:
+    out = job(server, tmp_path).run([ChatRequest.completion("plain text")])
+    assert isinstance(out[0], ChatResult) and out[0].text == "echo: plain text"
+    assert server.batches["batch-0"]["endpoint"] == "/v1/completions"
+    with pytest.raises(ConfigError, match="cannot mix"):
+        job(server, tmp_path).run([ChatRequest.completion("a"), ChatRequest.chat("b")])
 
 
 def test_resume_polls_the_stored_batch_instead_of_paying_twice(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gpla.models.prefix_scoring import ALIGN, MIN_SUFFIX, plan_groups, split_point
+from gpla.models.prefix_scoring import ALIGN, MIN_SUFFIX, member_split, plan_groups, split_point
 
 
 def prompt(shared: int, tail: list[int]) -> list[int]:
@@ -35,3 +35,11 @@ def test_every_prompt_is_planned_once() -> None:
     tokens = [prompt(40, [i % 3, 1, 2, 3, 4, 5, 6, 7, 8]) for i in range(9)] + [[5, 5], [5, 6]]
     members = sorted(i for g in plan_groups(tokens) for i in g.members)
     assert members == list(range(len(tokens)))
+
+
+def test_each_member_is_cut_at_its_own_aligned_point() -> None:
+    # A 54-token shared prefix: short prompts must cut earlier to keep MIN_SUFFIX tokens.
+    cuts = {length: member_split(54, length) for length in (59, 60, 61, 62, 63, 80)}
+    assert cuts == {59: 48, 60: 52, 61: 52, 62: 52, 63: 52, 80: 52}
+    assert all(length - cut >= MIN_SUFFIX and cut % ALIGN == 0 for length, cut in cuts.items())
+    assert member_split(54, 10) == 0  # too short to split

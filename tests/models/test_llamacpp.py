@@ -89,13 +89,15 @@ def test_label_probs_equal_a_manual_softmax_over_the_logits(embedded_model: Chat
     probs = embedded_model.label_probs(PROMPTS, labels)
     assert probs.shape == (len(PROMPTS), 2)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
+    # Prompts sharing a prefix take the fast path, whose label logits come from the output rows
+    # rather than llama.cpp's output layer: equal up to float rounding (~1e-7 in probability).
     for row, prompt in zip(probs, PROMPTS, strict=True):
         np.testing.assert_allclose(
-            row, _softmax_label_probs(embedded_model, prompt, labels), atol=1e-9
+            row, _softmax_label_probs(embedded_model, prompt, labels), atol=1e-6
         )
-    # A prompt's probabilities do not depend on its neighbours in the batch.
+    # A prompt's probabilities do not depend on its neighbours in the batch (beyond that rounding).
     alone = embedded_model.label_probs(PROMPTS[2:3], labels)
-    np.testing.assert_array_equal(alone[0], probs[2])
+    np.testing.assert_allclose(alone[0], probs[2], atol=1e-6)
 
 
 def test_shared_prefix_reuse_is_close_to_fresh_evaluation() -> None:

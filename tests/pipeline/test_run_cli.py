@@ -37,6 +37,16 @@ def test_paper_estimate_matches_its_design() -> None:
     assert set(priced["model"]) >= {"openai:gpt-4o", "openai:gpt-4o-mini"}
 
 
+def test_dry_run_prices_batch_api_stages_at_half() -> None:
+    live = load_preset("paper")
+    batched = live.model_copy(update={
+        "administration": live.administration.model_copy(update={"batch_api": True})})  # fmt: skip
+    cost = [estimate(c).set_index(["stage", "model"])["cost_usd"] for c in (live, batched)]
+    key = ("responses", "openai:gpt-4o")
+    assert cost[1][key] == cost[0][key] / 2
+    assert cost[1][("questions", "openai:gpt-4o")] == cost[0][("questions", "openai:gpt-4o")]
+
+
 def test_user_errors_print_one_line_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[lexicon]\nfile = "x.csv"\n[gpv]\nmode = "sometimes"\n')

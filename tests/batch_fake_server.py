@@ -1,7 +1,10 @@
 """A small fake of the OpenAI files + batches wire format on 127.0.0.1, for batch_api tests.
 
-Each request line is answered with "echo: <last message>"; a line whose message contains "FAIL"
-gets a per-request error in the error file. A batch is "in_progress" on its first poll.
+The files/batches bookkeeping is fake; the answers need not be: with ``upstream`` (the base URL of a
+real OpenAI-compatible server, e.g. the ``openai_server`` fixture) each request line is sent there
+and its response stored, as OpenAI's batch runner does. Without it a line is answered
+"echo: <prompt>". A line whose prompt contains "FAIL" gets a per-request error in the error file.
+A batch is "in_progress" on its first poll.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
+
 
 class FakeBatchServer:
-    def __init__(self) -> None:
+    def __init__(self, upstream: str | None = None) -> None:
+        self.upstream = upstream
         self.files: dict[str, str] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.polls: dict[str, int] = {}
@@ -81,14 +87,12 @@ class FakeBatchServer:
         ok, bad = [], []
         for line in self.files[batch["input_file_id"]].splitlines():
             req = json.loads(line)
-            text = req["body"]["messages"][-1]["content"]
+            text = req["body"].get("prompt") or req["body"]["messages"][-1]["content"]
             if "FAIL" in text:
                 bad.append({"custom_id": req["custom_id"], "response": None,
                             "error": {"code": "invalid", "message": "refused"}})  # fmt: skip
                 continue
-            body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": f"echo: {text}"},
-                                 "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": len(text.split()), "completion_tokens": 2}}  # fmt: skip
+            body = self._answer(req, text)
             ok.append(
                 {"custom_id": req["custom_id"], "response": {"status_code": 200, "body": body}}
             )
@@ -97,6 +101,16 @@ class FakeBatchServer:
             self.add_file("\n".join(map(json.dumps, bad)))["id"] if bad else None
         )
         batch["status"] = "completed"
+
+    def _answer(self, req: dict[str, Any], text: str) -> dict[str, Any]:
+        if self.upstream:
+            root = self.upstream.removesuffix("/v1")
+            reply = httpx.post(root + req["url"], json=req["body"], timeout=300)
+            reply.raise_for_status()
+            return dict(reply.json())
+        return {"choices": [{"index": 0, "message": {"role": "assistant", "content": f"echo: {text}"},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": len(text.split()), "completion_tokens": 2}}  # fmt: skip
 
     def close(self) -> None:
         self.httpd.shutdown()
