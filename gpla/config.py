@@ -185,6 +185,9 @@ class AnalysisConfig(_Section):
     cross_margin: float = Field(default=0.1, ge=0, le=1)
     holdout_fraction: float = Field(default=0.5, gt=0, lt=1)
     """Share of subjects held out for the CFA comparison (the paper fits CFA on held-out data)."""
+    theory_data: Literal["holdout", "all"] = "holdout"
+    """Rows on which the compared systems are fitted: the held-out half, like ours (comparable
+    indices), or all subjects, as the paper fitted Schwartz's."""
     compare_systems: list[str] = Field(default_factory=lambda: ["schwartz-h", "schwartz-l"])
     """Systems whose CFA fit is compared with ours after mapping our values onto their factors:
     ``schwartz-h`` (4 higher-order), ``schwartz-l`` (10 basic), ``five-factor`` or a CSV/TOML file."""

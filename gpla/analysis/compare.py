@@ -1,13 +1,16 @@
 """Compare the CFA fit of value systems on the same data (GPLA §5.1 and §6, Table 2).
 
-The data are split at random into two halves. "ours" is constructed on the first half (PCA with
-varimax, retention and item pruning; each kept variable joins the factor of its primary loading).
+The data are split at random into two parts (``holdout_fraction``, half by default). "ours" is
+constructed on the first (PCA with varimax, retention and item pruning; each kept variable joins the
+factor of its primary loading).
 The second half is held out and, when it has fewer than ``rows_per_variable`` × #variables rows,
 bootstrapped to that size, as the paper did "to ensure sufficiency": all held-out rows are kept and
 topped up with rows drawn from them with replacement. (Resampling all rows would leave ~63% distinct
 rows while the fit still counts N of them: on simulated data with a true model that alone dropped
 CFI from 0.96 to 0.80.)
-Every system's CFA is fitted on this one held-out set, so their indices are comparable:
+Every system's CFA is fitted on this one held-out set, so their indices are comparable
+(``theory_data="all"`` fits the systems that are not constructed from the data on all rows instead,
+topped up the same way, as the paper did for Schwartz's; the table's ``n`` column then differs):
 
 - ``ours``: the constructed system;
 - ``schwartz-h`` / ``schwartz-l`` (and ``map:PATH``): every variable is mapped onto the system's
@@ -25,6 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -106,6 +110,8 @@ def compare_systems(
     rows_per_variable: float = 5.0,
     missing: MissingPolicy = "raise",
     random_state: int = 0,
+    theory_data: Literal["holdout", "all"] = "holdout",
+    holdout_fraction: float = 0.5,
 ) -> Comparison:
     """Fit each system's CFA on held-out data and tabulate CFI, GFI, RMSEA, AIC and BIC.
 
@@ -120,15 +126,17 @@ def compare_systems(
     data = validate_numeric(X, what="compare-systems data", missing=missing, min_rows=4, min_cols=3)
     if not systems:
         raise ConfigError("compare-systems: no value system to compare")
+    if theory_data not in ("holdout", "all"):
+        raise ConfigError(f"compare-systems: theory_data must be 'holdout' or 'all', got {theory_data!r}")
     rng = np.random.default_rng(random_state)
     order = rng.permutation(len(data))
-    half = len(data) // 2
-    construct, holdout = data.iloc[order[:half]], data.iloc[order[half:]]
+    if not 0 < holdout_fraction < 1:
+        raise ConfigError(f"compare-systems: holdout_fraction must be in (0, 1), got {holdout_fraction}")
+    n_construct = int(len(data) * (1 - holdout_fraction))
+    construct, holdout = data.iloc[order[:n_construct]], data.iloc[order[n_construct:]]
     target = math.ceil(rows_per_variable * data.shape[1])
-    cfa_data = holdout
-    if len(holdout) < target:  # keep every held-out row, top up with rows drawn with replacement
-        extra = holdout.iloc[rng.integers(0, len(holdout), size=target - len(holdout))]
-        cfa_data = pd.concat([holdout, extra])
+    cfa_data = _sufficient(holdout, target, rng)
+    theory_rows = cfa_data if theory_data == "holdout" else _sufficient(data, target, rng)
 
     construction = None
     fits: dict[str, SystemFit] = {}
@@ -139,9 +147,10 @@ def compare_systems(
             )
             system = ValueSystem.from_loadings("Ours", construction.model.loadings_)
             fit = SystemFit("Ours", system, to_lavaan(system, data.columns))
+            fits[fit.name] = _fit(fit, cfa_data)
         else:
             fit = _system_fit(spec, list(data.columns), embedder)
-        fits[fit.name] = _fit(fit, cfa_data)
+            fits[fit.name] = _fit(fit, theory_rows)
 
     table = pd.DataFrame([_row(f) for f in fits.values()], index=list(fits), columns=TABLE_COLUMNS)
     table.index.name = "system"
@@ -149,8 +158,16 @@ def compare_systems(
         "systems": [s if isinstance(s, str) else s.name for s in systems],
         "n_factors": n_factors, "min_loading": min_loading, "cross_margin": cross_margin,
         "rows_per_variable": rows_per_variable, "missing": missing, "random_state": random_state,
+        "theory_data": theory_data, "holdout_fraction": holdout_fraction,
     }  # fmt: skip
     return Comparison(table, fits, construction, len(construct), len(holdout), len(cfa_data), settings)
+
+
+def _sufficient(rows: pd.DataFrame, target: int, rng: np.random.Generator) -> pd.DataFrame:
+    """``rows``, topped up to ``target`` with rows drawn from them with replacement when fewer."""
+    if len(rows) >= target:
+        return rows
+    return pd.concat([rows, rows.iloc[rng.integers(0, len(rows), size=target - len(rows))]])
 
 
 def _system_fit(spec: str | ValueSystem, columns: list[str], embedder: Embedder | None) -> SystemFit:

@@ -350,6 +350,11 @@ def compare_systems_command(
     ] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the split, bootstrap and parallel analysis.")] = 0,
     missing: Annotated[str, typer.Option(help="NaNs: 'raise' or 'listwise'.")] = "raise",
+    theory_data: Annotated[
+        str,
+        typer.Option(help="Rows for systems not built from the data (Schwartz, files): 'holdout' "
+                     "(the same rows as ours) or 'all' (as the paper fitted Schwartz's)."),
+    ] = "holdout",
 ) -> None:
     """Compare value systems by CFA fit on held-out data (GPLA Table 2)."""
     from gpla.analysis.compare import compare_systems
@@ -364,6 +369,7 @@ def compare_systems_command(
     result = compare_systems(
         _load(data, None), specs, model, n_factors=_parse_factors(factors), random_state=seed,
         missing=_choice(missing, ("raise", "listwise"), "--missing"),
+        theory_data=_choice(theory_data, ("holdout", "all"), "--theory-data"),
     )  # fmt: skip
     result.save(out)
     _print_comparison(result.to_markdown(), out)

@@ -74,7 +74,9 @@ class PrefixScorer:
                 self.route = f"label rows of the output matrix ({self._head.weight_type})"
             else:
                 self._tap = None
-                self.route = f"full output layer (label head differed by {mismatch:.2g} on the probe)"
+                why = (f"label head differed by {mismatch:.2g} on the probe" if np.isfinite(mismatch)
+                       else "no final-norm hidden state from the graph")
+                self.route = f"full output layer ({why})"
         if self._tap is None:
             self._ctx = self._context(None)
         # Tokens actually decoded vs the prompts' full lengths (benchmarks report both).
@@ -111,6 +113,8 @@ class PrefixScorer:
             try:
                 self._decode(tokens, 0, _SCRATCH)
                 mine = self._read(ids)
+            except ModelError:  # e.g. a graph without a result_norm node
+                return float("inf")
             finally:
                 self._clear()
         return float(np.abs(mine - reference).max())

@@ -95,7 +95,8 @@ def _compare(ctx: StageContext, X: pd.DataFrame, out: Path, summary: dict[str, A
         X, ["ours", *cfg.compare_systems], embedder, n_factors=cfg.n_factors,
         # no pruning = thresholds no value can fail
         min_loading=cfg.min_loading if cfg.prune else 0.0, cross_margin=cfg.cross_margin if cfg.prune else 0.0,
-        random_state=cfg.random_state,
+        random_state=cfg.random_state, theory_data=cfg.theory_data,
+        holdout_fraction=cfg.holdout_fraction,
     )
     comparison.save(out / "cfa")
     summary.update(n_construct=comparison.n_construct, n_holdout=comparison.n_holdout, n_cfa=comparison.n_cfa)

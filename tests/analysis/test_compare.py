@@ -72,3 +72,17 @@ def test_seeded_and_reproducible() -> None:
 def test_mapped_systems_need_an_embedder() -> None:
     with pytest.raises(ConfigError, match="give an embedder"):
         compare_systems(five_factor_data(100, per_factor=4), ["schwartz-h"])
+
+
+def test_theory_systems_on_all_rows_and_the_holdout_fraction() -> None:
+    # 200 subjects, 20 variables: 5 x 20 = 100 rows needed, so no top-up in either case.
+    X = five_factor_data(200, per_factor=4, seed=3)
+    same = compare_systems(X, ["ours", "five-factor"], random_state=1)
+    assert same.table["n"].tolist() == [100, 100]
+    paper = compare_systems(X, ["ours", "five-factor"], random_state=1, theory_data="all")
+    assert paper.table["n"].tolist() == [100, 200]  # the paper fitted Schwartz's on all data
+    pd.testing.assert_series_equal(same.table.loc["Ours"], paper.table.loc["Ours"])  # ours unchanged
+    quarter = compare_systems(X, ["ours"], random_state=1, holdout_fraction=0.25)
+    assert (quarter.n_construct, quarter.n_holdout) == (150, 50)
+    with pytest.raises(ConfigError, match="theory_data"):
+        compare_systems(X, ["ours"], theory_data="half")  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ import pytest
 
 from gpla.agents import ValueEvaluator
 from gpla.agents.prompts.evaluation import RELEVANCE_LABELS, relevance_prompt
-from gpla.models import ChatModel, ChatRequest, label_head, load_chat_model
+from gpla.models import ChatModel, ChatRequest, label_head, llamacpp_tap, load_chat_model
 from gpla.models.llamacpp_prefix import PrefixScorer
 
 SENTENCES = [
@@ -99,6 +99,18 @@ def test_a_label_head_that_disagrees_falls_back_to_the_output_layer(
     ids = [235, 1000]
     full = np.array([backend._next_logits(t)[ids] for t in tokens])  # type: ignore[attr-defined]
     np.testing.assert_array_equal(scorer.label_logits(tokens, ids), full)  # bit for bit
+
+
+def test_a_graph_without_the_tapped_node_falls_back(
+    naive_model: ChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(llamacpp_tap, "NODE", b"no_such_node")
+    backend = naive_model.backend
+    scorer = PrefixScorer(backend._llm, backend._lock, backend.path)  # type: ignore[attr-defined]
+    assert scorer.route == "full output layer (no final-norm hidden state from the graph)"
+    tokens = [_tokens(naive_model, SENTENCES[0], v) for v in VALUES]
+    full = np.array([backend._next_logits(t)[[235]] for t in tokens])  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(scorer.label_logits(tokens, [235]), full)
 
 
 def _tokens(model: ChatModel, sentence: str, value: str) -> list[int]:
