@@ -77,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
 
     X = simulate(args.n)
-    embedder = load_embedding_model("st:default")
+    embedder = load_embedding_model("st:default", cache=False)  # time real embedding
     models = {"Schwartz (H)": schwartz_higher(), "Schwartz (L)": schwartz_basic()}
     mapped = {
         name: to_lavaan(mapped_system(map_values(list(X.columns), s, embedder, min_indicators=2), name))

@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
 
     config = DedupConfig()
-    embedder = TimedEmbedder(load_embedding_model("st:default"))
+    embedder = TimedEmbedder(load_embedding_model("st:default", cache=False))  # time real embedding
     embedder.embed(["warm-up"])
     embedder.seconds = 0.0
 

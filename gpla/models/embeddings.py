@@ -53,6 +53,12 @@ class SentenceTransformerEmbedding:
                 _st_models[self._path] = self._load(self._path)
         self._model = _st_models[self._path]
 
+    def identity(self) -> dict[str, Any]:
+        """What decides the vectors (the cache key): the model files' path, sizes and times."""
+        files = sorted(p for p in Path(self._path).rglob("*") if p.suffix in (".safetensors", ".bin"))
+        stamp = [(p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files]
+        return {"kind": "st", "path": self._path, "files": stamp}
+
     @staticmethod
     def _load(path: str) -> Any:
         from sentence_transformers import SentenceTransformer
@@ -104,6 +110,9 @@ class OpenAIEmbedding:
         self._key = api_key(base_url, api_key_env)
         # Reuses the chat backend's notion of what is transient and of Retry-After.
         self._policy = OpenAIBackend(model, base_url=base_url, api_key_env=api_key_env)
+
+    def identity(self) -> dict[str, Any]:
+        return {"kind": "openai", "model": self.model, "endpoint": self._policy.endpoint}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import openai

@@ -94,14 +94,20 @@ def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
 
 
 def load_embedding_model(
-    spec: str | EmbeddingModel = "st:default", **options: Any
+    spec: str | EmbeddingModel = "st:default", cache: bool | str | Path = True, **options: Any
 ) -> EmbeddingModel:
     """A sentence-transformers (``st:default`` = packaged all-MiniLM-L6-v2) or OpenAI-compatible
-    embedding model; rows of ``embed()`` are L2-normalised."""
+    embedding model; rows of ``embed()`` are L2-normalised. ``cache`` (True = ``$GPLA_CACHE_DIR``,
+    False = off, or a path) keeps every text's vector across runs (``embedding_cache.py``)."""
     if not isinstance(spec, str):
         return spec
     parsed = parse_spec(spec, kinds=tuple(EMBEDDING_BACKENDS))
-    model: EmbeddingModel = _construct(
+    model: Any = _construct(
         EMBEDDING_BACKENDS[parsed.kind], f"embedding model {spec!r}", parsed, options
     )
-    return model
+    if cache is False:
+        return model
+    from gpla.models.embedding_cache import CachedEmbedding
+
+    path = None if cache is True else Path(cache)
+    return CachedEmbedding(model, model.identity(), path)

@@ -26,3 +26,16 @@ def test_default_embeddings_are_normalised_and_meaningful() -> None:
     np.testing.assert_allclose(
         load_embedding_model("st:default").embed(["Honesty"]), vectors[:1], atol=1e-5
     )
+
+
+def test_vectors_are_cached_across_model_loads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cache.sqlite"
+    texts = ["Honesty", "Care", "Honesty"]
+    first = load_embedding_model("st:default", cache=path)
+    vectors = first.embed(texts)
+    assert (first.hits, first.misses) == (0, 2)  # a repeated text is embedded once
+    again = load_embedding_model("st:default", cache=path)
+    np.testing.assert_array_equal(again.embed(texts[::-1]), vectors[::-1])
+    assert (again.hits, again.misses) == (3, 0)
+    fresh = load_embedding_model("st:default", cache=False).embed(texts)
+    np.testing.assert_allclose(fresh, vectors, atol=1e-6)
