@@ -63,9 +63,12 @@ class PrefixScorer:
         self.max_batch = int(llm.context_params.n_ubatch)
         self._batch = LlamaBatch(n_tokens=self.max_batch, embd=0, n_seq_max=1, verbose=False)
         self._shared: list[int] = []  # tokens whose KV cells sequence _SHARED holds, from position 0
-        self._head = LabelHead.open(model_path)
         self._tap: HiddenStateTap | None = None
-        self.route = "full output layer"
+        self.route = "full output layer (no label head for this output type)"
+        try:
+            self._head = LabelHead.open(model_path)
+        except ModelError as exc:  # the fast path is an optimisation: fall back, say why
+            self._head, self.route = None, f"full output layer ({exc})"
         if self._head is not None:
             self._tap = HiddenStateTap(llm.n_embd())
             self._ctx = self._context(self._tap)
