@@ -8,13 +8,14 @@ request must not cost the other 99 of its batch a second call).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import numpy as np
 
 from gpla.models.base import ChatRequest, ChatResult
+from gpla.models.labels import probs_from_logits
 from gpla.models.ratelimit import RateLimiter
 
 T = TypeVar("T")
@@ -28,6 +29,24 @@ class LabelProbs:
     probs: np.ndarray
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+
+def store_label_probs(
+    outcomes: list[Outcome[LabelProbs]],
+    members: Sequence[int],
+    lengths: Sequence[int],
+    token_ids: Sequence[Sequence[int]],
+    logits: Callable[[], np.ndarray],
+) -> None:
+    """Label probabilities of prompts ``members`` from ``logits()`` (one row each, columns indexed by
+    ``token_ids``) into ``outcomes``; if it raises, each member gets the error, the batch goes on."""
+    try:
+        rows = logits()
+        for i, row in zip(members, rows, strict=True):
+            outcomes[i] = LabelProbs(probs_from_logits(row, token_ids), prompt_tokens=lengths[i])
+    except Exception as exc:
+        for i in members:
+            outcomes[i] = exc
 
 
 class Backend(ABC):

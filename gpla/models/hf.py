@@ -12,14 +12,15 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from gpla.errors import ConfigError, ModelError
-from gpla.models.backend import Backend, LabelProbs, Outcome
+from gpla.models.backend import Backend, LabelProbs, Outcome, store_label_probs
 from gpla.models.base import ChatRequest, ChatResult, Message
-from gpla.models.labels import label_token_ids, probs_from_logits
+from gpla.models.labels import label_token_ids
 from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
 
 _loaded: dict[tuple[str, str], tuple[Any, Any, threading.Lock]] = {}
@@ -208,16 +209,11 @@ class HFBackend(Backend):
         alone = list(range(len(prompts)))
         if self.shared_prefix:  # issue 8: groups sharing a prefix take the fast path
             alone = self._label_probs_shared(ids, token_ids, outcomes)
+        lengths = [len(x) for x in ids]
         for batch in self._batches([ids[i] for i in alone]):
             chosen = [alone[b] for b in batch]
-            try:
-                logits = self.next_logits([ids[i] for i in chosen])
-                for row, i in enumerate(chosen):
-                    probs = probs_from_logits(logits[row], token_ids)
-                    outcomes[i] = LabelProbs(probs, prompt_tokens=len(ids[i]))
-            except Exception as exc:
-                for i in chosen:
-                    outcomes[i] = exc
+            rows = partial(self.next_logits, [ids[i] for i in chosen])
+            store_label_probs(outcomes, chosen, lengths, token_ids, rows)
         return outcomes
 
     def _label_probs_shared(
@@ -228,28 +224,28 @@ class HFBackend(Backend):
         import torch
 
         from gpla.models.hf_prefix import group_logits, plan_groups
+        from gpla.models.prefix_scoring import PrefixGroup
+
+        def group_rows(group: PrefixGroup) -> np.ndarray:
+            self.limiter.wait()
+            with self._lock, torch.no_grad():
+                logits, computed = group_logits(
+                    self._lm,
+                    [ids[i] for i in group.members],
+                    group.prefix_len,
+                    self._tok.pad_token_id,
+                    self.batch_size,
+                )
+                self.forward_tokens += computed
+            return np.asarray(logits)
 
         alone: list[int] = []
+        lengths = [len(x) for x in ids]
         for group in plan_groups(ids):
             if group.prefix_len == 0:
                 alone.extend(group.members)
                 continue
-            try:
-                self.limiter.wait()
-                with self._lock, torch.no_grad():
-                    logits, computed = group_logits(
-                        self._lm,
-                        [ids[i] for i in group.members],
-                        group.prefix_len,
-                        self._tok.pad_token_id,
-                        self.batch_size,
-                    )
-                    self.forward_tokens += computed
-                for i, row in zip(group.members, logits, strict=True):
-                    outcomes[i] = LabelProbs(probs_from_logits(row, token_ids), len(ids[i]))
-            except Exception as exc:
-                for i in group.members:
-                    outcomes[i] = exc
+            store_label_probs(outcomes, group.members, lengths, token_ids, partial(group_rows, group))
         return alone
 
     def _first_token(self, text: str) -> int | None:

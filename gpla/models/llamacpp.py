@@ -26,15 +26,16 @@ import os
 import threading
 import zlib
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gpla.errors import ConfigError, ModelError
-from gpla.models.backend import Backend, LabelProbs, Outcome
+from gpla.models.backend import Backend, LabelProbs, Outcome, store_label_probs
 from gpla.models.base import ChatRequest, ChatResult
-from gpla.models.labels import label_token_ids, probs_from_logits
+from gpla.models.labels import label_token_ids
 from gpla.models.prompting import plain_chat_prompt
 
 DEFAULT_NAME = "default"
@@ -230,17 +231,15 @@ class LlamaCppBackend(Backend):
         if self.shared_prefix:  # issue 8: groups sharing a prefix take the fast path
             alone = self._label_probs_shared(tokens, ids, outcomes)
         # In token order, prompts that share a prefix are neighbours (for ``reuse_prefix``).
+        lengths = [len(t) for t in tokens]
         for i in sorted(alone, key=lambda i: tokens[i]):
-            try:
-                self._check_length(tokens[i], 1)
-                self.limiter.wait()
-                logits = self._next_logits(tokens[i])
-                outcomes[i] = LabelProbs(
-                    probs_from_logits(logits, ids), prompt_tokens=len(tokens[i])
-                )
-            except Exception as exc:
-                outcomes[i] = exc
+            store_label_probs(outcomes, [i], lengths, ids, partial(self._one_row, tokens[i]))
         return outcomes
+
+    def _one_row(self, tokens: list[int]) -> np.ndarray:
+        self._check_length(tokens, 1)
+        self.limiter.wait()
+        return self._next_logits(tokens)[None, :]
 
     def _label_probs_shared(
         self, tokens: list[list[int]], ids: list[list[int]], outcomes: list[Outcome[LabelProbs]]
@@ -257,21 +256,20 @@ class LlamaCppBackend(Backend):
         flat = sorted({t for label in ids for t in label})
         where = [[flat.index(t) for t in label] for label in ids]
         alone: list[int] = []
+        lengths = [len(t) for t in tokens]
         for group in plan_groups(tokens, self._scorer.max_batch):
             if group.prefix_len == 0:
                 alone.extend(group.members)
                 continue
-            try:
-                for i in group.members:
-                    self._check_length(tokens[i], 1)
-                self.limiter.wait()
-                logits = self._scorer.label_logits([tokens[i] for i in group.members], flat)
-                for i, row in zip(group.members, logits, strict=True):
-                    outcomes[i] = LabelProbs(probs_from_logits(row, where), len(tokens[i]))
-            except Exception as exc:
-                for i in group.members:
-                    outcomes[i] = exc
+            rows = partial(self._group_rows, tokens, group.members, flat)
+            store_label_probs(outcomes, group.members, lengths, where, rows)
         return alone
+
+    def _group_rows(self, tokens: list[list[int]], members: Sequence[int], flat: list[int]) -> np.ndarray:
+        for i in members:
+            self._check_length(tokens[i], 1)
+        self.limiter.wait()
+        return self._scorer.label_logits([tokens[i] for i in members], flat)
 
     def _first_token(self, text: str) -> int | None:
         toks = self._llm.tokenize(text.encode(), add_bos=False, special=False)

@@ -31,7 +31,8 @@ CALL_COST = 4
 
 @dataclass(frozen=True)
 class PrefixGroup:
-    """Prompts (indices into the batch) scored on one shared prefix of ``prefix_len`` tokens."""
+    """Prompts (indices into the batch) scored on one shared prefix of ``prefix_len`` tokens (0:
+    evaluate alone). llama.cpp's scorer cuts each member at its own point, never before this one."""
 
     prefix_len: int
     members: tuple[int, ...]
