@@ -12,7 +12,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gpla.errors import ConfigError
 
@@ -40,7 +48,8 @@ class ModelsConfig(_Section):
     designer: str | None = None
     """QuestionDesigner model (Prompt 1); ``None`` = ``agent``."""
     embedding: str = "st:default"
-    """Embedding model for lexicon deduplication and value → Schwartz mapping."""
+    """Embedding model for lexicon deduplication (and for value → Schwartz mapping unless
+    ``analysis.mapping_embedder`` names another)."""
 
     def spec(self, role: Literal["parser", "generator", "evaluator", "designer"]) -> str:
         return getattr(self, role) or self.agent
@@ -53,10 +62,24 @@ class AgentsConfig(_Section):
     parser_max_tokens: int | None = Field(default=None, gt=0)
     generator_max_tokens: int | None = Field(default=None, gt=0)
     designer_max_tokens: int | None = Field(default=None, gt=0)
+    parser_prompt_style: Literal["auto", "gpv", "fewshot"] = "auto"
+    """GPV's parser prompt, our few-shot prompt, or auto: GPV's for chat models, few-shot for base models."""
+    generator: Literal["auto", "fewshot", "kaleido"] = "auto"
+    """Value Generator style; auto = Kaleido's system for a seq2seq model carrying Kaleido's templates."""
+    kaleido: dict[str, Any] = Field(default_factory=dict)
+    """Options of the Kaleido generator (``beams``, ``relevance_threshold``, ``ngram_threshold``,
+    ``embed_threshold``, ``dedup_across_vrd``, ``embedder``...); unset = Kaleido's own values."""
 
     def options(self, role: Literal["parser", "generator", "designer"]) -> dict[str, Any]:
         limit = getattr(self, f"{role}_max_tokens")
-        return {} if limit is None else {"max_tokens": limit}
+        opts: dict[str, Any] = {} if limit is None else {"max_tokens": limit}
+        if role == "parser":
+            opts["prompt_style"] = self.parser_prompt_style
+        if role == "generator":
+            opts["style"] = self.generator
+            if self.kaleido:
+                opts["kaleido"] = dict(self.kaleido)
+        return opts
 
 
 class CorpusSource(_Section):
@@ -85,7 +108,8 @@ class CorpusConfig(_Section):
     """Documents per checkpoint in the perception and value stages."""
     perceptions: Literal["parser", "sentences", "whole"] = "parser"
     """How documents become perceptions: the PerceptionParser (GPV), or without a model call each
-    sentence / each whole document (as the paper treats ValueBench responses, App. A.1)."""
+    sentence / each whole document. (ValueBench answers load as perceptions already, as the paper
+    takes them, App. A.1, unless their spec says ``as=documents``.)"""
 
 
 class LexiconConfig(_Section):
@@ -122,6 +146,9 @@ class SubjectsConfig(_Section):
     """Profiling prompts of the paper's Table 7 by id (1-21) or anchor name, or ``"all"``."""
     custom_profiles: list[CustomProfile] = Field(default_factory=list)
     """Additional user-written system prompts."""
+    families: dict[str, str] = Field(default_factory=dict)
+    """Model spec → model family (e.g. all GPT models "GPT"): the report then tests whether the value
+    system is measured alike across families (measurement invariance). Empty: not tested."""
 
 
 class AdministrationConfig(_Section):
@@ -148,9 +175,14 @@ class GPVConfig(_Section):
     perceptions: Literal["parser", "sentences", "whole"] = "parser"
     """How responses become perceptions: the PerceptionParser (GPV), or each sentence / whole
     response without a model call (cheaper, coarser)."""
-    missing: Literal["nan", "zero", "value_mean"] = "value_mean"
-    """Cells without relevant evidence (n = 0): leave NaN, score 0 (neutral), or impute the value's
-    mean over subjects that have evidence. The count of such cells is reported either way."""
+    missing: Literal["nan", "zero"] = "nan"
+    """Cells without relevant evidence (n = 0): left missing (default: GPV gives no score there, and
+    ``analysis.missing`` decides how statistics treat them) or scored 0 (neutral). The count of such
+    cells is reported either way. Mean imputation is ``analysis.missing = "mean"``."""
+    protocol: Literal["gpv", "raw"] = "gpv"
+    """How the evaluator reads its labels: ``gpv`` reproduces GPV's code (one token per label, no BOS,
+    the model's generation-config processors, renormalised; for ValueLlama and models trained on
+    its format); ``raw`` sums case/space variants of raw logits (other models)."""
     perceptions_per_response: float = Field(default=4.0, gt=0)
     """Used only by ``--dry-run`` estimates."""
     relevant_fraction: float = Field(default=0.2, ge=0, le=1)
@@ -158,7 +190,24 @@ class GPVConfig(_Section):
     prefilter: str = "off"
     """Embedding prefilter of the (perception, value) pairs (issue 8, ``mode = "all"`` only):
     ``off`` judges every pair (exact GPV); ``top:K`` only each perception's K most similar values,
-    ``sim:T`` those with cosine similarity >= T (embedder: ``models.embedding``)."""
+    ``sim:T`` those with cosine similarity >= T (embedder: ``models.embedding``). Default off: against
+    human judgments the packaged embedders' top:k keeps about k/10 of the relevant Schwartz pairs
+    (``benchmarks/prefilter_recall.py``; README, "Know your evaluator")."""
+    # Written ``validate`` in a config; the attribute has another name because pydantic's
+    # BaseModel already has a ``validate`` method.
+    validate_items: int = Field(default=0, ge=0,
+                                validation_alias=AliasChoices("validate", "validate_items"))
+    """``validate``: before judging, check the evaluator against human judgments (issue 16) on this
+    many Value Portrait items × 10 Schwartz values, beside the ``models.embedding`` baseline (0 =
+    off); the result heads the run report, with a warning when the evaluator is no better than the
+    baseline."""
+
+    @field_validator("missing", mode="before")
+    @classmethod
+    def _missing_moved(cls, v: Any) -> Any:
+        if v == "value_mean":
+            raise ValueError('"value_mean" moved: X keeps missing cells; set [analysis] missing = "mean"')
+        return v
 
     @field_validator("prefilter")
     @classmethod
@@ -180,17 +229,37 @@ class GPVConfig(_Section):
 class AnalysisConfig(_Section):
     n_factors: int | Literal["auto", "kaiser"] = "auto"
     rotation: Literal["varimax", "promax", "none"] = "varimax"
+    method: Literal["pca", "efa"] = "pca"
+    """``efa`` also fits an exploratory factor analysis (psych::fa) of the values the PCA kept, with
+    as many factors, into ``analysis/efa/``; the system, Table 1 and the CFA comparison stay PCA's."""
+    efa_extraction: Literal["minres", "ml"] = "minres"
+    """Factoring method of the EFA (psych's ``fm``)."""
+    efa_rotation: Literal["oblimin", "promax", "varimax", "none"] = "oblimin"
+    """Rotation of the EFA (psych's default: oblimin)."""
     prune: bool = True
     min_loading: float = Field(default=0.4, ge=0, le=1)
     cross_margin: float = Field(default=0.1, ge=0, le=1)
+    missing: Literal["pairwise", "listwise", "mean"] = "pairwise"
+    """Cells of X without evidence. ``pairwise`` (default, what psych users get: ``principal`` and
+    ``alpha`` correlate with ``use="pairwise"``): PCA and alpha use pairwise-complete correlations,
+    each CFA drops its incomplete rows (lavaan's default, listwise; FIML is not offered);
+    ``listwise``: drop incomplete subjects first; ``mean``: impute each value's mean over the
+    subjects with evidence (invents data, so only when asked). The report gives the count."""
     holdout_fraction: float = Field(default=0.5, gt=0, lt=1)
     """Share of subjects held out for the CFA comparison (the paper fits CFA on held-out data)."""
+    bootstrap: Literal["construction", "holdout", "both", "none"] = "construction"
+    """Which rows are topped up by resampling to 5 × #variables: the construction half (§5.1: "we
+    construct it using half of the measurement data and bootstrap the data to ensure its
+    sufficiency"), the held-out rows of the CFA, both, or none."""
     theory_data: Literal["holdout", "all"] = "holdout"
     """Rows on which the compared systems are fitted: the held-out half, like ours (comparable
     indices), or all subjects, as the paper fitted Schwartz's."""
     compare_systems: list[str] = Field(default_factory=lambda: ["schwartz-h", "schwartz-l"])
     """Systems whose CFA fit is compared with ours after mapping our values onto their factors:
     ``schwartz-h`` (4 higher-order), ``schwartz-l`` (10 basic), ``five-factor`` or a CSV/TOML file."""
+    mapping_embedder: str | None = None
+    """Embedding model that maps our values onto the compared systems' factors (the paper used
+    ``openai:text-embedding-3-large``, §5.1); ``None`` = ``models.embedding`` (the dedup embedder)."""
     schwartz_scores: Path | None = None
     """Schwartz value scores of the same subjects (CSV: ``subject_id`` + one column per value, e.g.
     from Value Portrait) for the Table 12 correlations."""

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -44,6 +45,7 @@ def progress_bar(description: str, total: int | None) -> Iterator[tuple[Progress
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
+        console=Console(stderr=True),  # stdout stays for results (``--json`` prints pure JSON)
         disable=quiet(),
     )
     with bar:

@@ -24,13 +24,17 @@ class FakeChatModel:
         self._probs = probs
         self.calls = 0
         self.requests: list[ChatRequest] = []
+        self.protocols: list[str] = []  # the label protocol of every label_probs call
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResult]:
         self.calls += len(requests)
         self.requests.extend(requests)
         return [ChatResult(text=self._reply(r), prompt_tokens=1, completion_tokens=1) for r in requests]
 
-    def label_probs(self, prompts: Sequence[ChatRequest], labels: Sequence[str]) -> np.ndarray:
+    def label_probs(
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: str = "gpv"
+    ) -> np.ndarray:
+        self.protocols.append(protocol)
         self.calls += len(prompts)
         self.requests.extend(prompts)
         if self._probs is None:

@@ -1,7 +1,8 @@
-"""Split long texts into chunks of about ``max_tokens`` tokens on sentence boundaries.
+"""Split long texts into chunks of at most ``max_tokens`` tokens.
 
-The Perception Parser reads one chunk per call: small models lose track of long inputs, and a chunk
-must end on a sentence boundary so that no perception is cut in half.
+The Perception Parser reads one chunk per call, chunked as GPV chunks (``gpv_chunker``: semchunk at
+300 tokens). ``chunk_text`` packs whole sentences and serves callers that want sentence-aligned
+chunks without semchunk's splitter hierarchy.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 from gpla.errors import ConfigError
 
@@ -72,3 +74,23 @@ def _split_long(sentence: str, max_tokens: int, count: Callable[[str], int]) -> 
     if words:
         pieces.append(" ".join(words))
     return pieces
+
+
+def gpv_chunker(max_tokens: int = 300, tokenizer: Any | None = None) -> Callable[[str], list[str]]:
+    """GPV's chunking (Value4AI/gpv, ``gpv/chunker.py``): ``semchunk.chunkerify(tokenizer, 300)``.
+
+    GPV counts with tiktoken's "gpt-4" encoding; ``tokenizer`` is that encoding or a token counter
+    (see ``gpla.models.tokens.chunk_tokenizer``), ``None`` = ``approx_tokens``. semchunk splits at the
+    most meaningful boundary that fits (blank lines, newlines, sentence ends, then words), so a chunk
+    breaks a sentence only when the sentence alone exceeds ``max_tokens``.
+    """
+    if max_tokens < 1:
+        raise ConfigError(f"chunk size must be a positive number of tokens, got {max_tokens}")
+    import semchunk
+
+    chunker = semchunk.chunkerify(tokenizer if tokenizer is not None else approx_tokens, max_tokens)
+
+    def chunk(text: str) -> list[str]:
+        return [str(c) for c in chunker(text)]  # one text in: a list of strings out
+
+    return chunk

@@ -6,11 +6,12 @@ stage counts them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from gpla.agents.base import JsonAgent, PromptFormat, require_columns, usable_rows
+from gpla.agents.kaleido import KaleidoGenerator, is_kaleido_model
 from gpla.agents.parsing import string_list
 from gpla.agents.prompts.values import MAX_VALUES, kaleido_request, values_request
 from gpla.agents.value_names import MAX_WORDS, kaleido_values, value_names
@@ -26,11 +27,12 @@ Style = Literal["auto", "fewshot", "kaleido"]
 class ValueGenerator(JsonAgent):
     """Names the values behind each perception as short Title Case noun phrases.
 
-    ``style="fewshot"`` asks a chat or base LLM for JSON ``{"values": [...]}``; ``style="kaleido"``
-    feeds a Kaleido-style seq2seq model (``hf:...kaleido...``) its ``[Generate]`` input and keeps the
-    ``Value:`` lines among the returned beams (``ChatResult.meta["sequences"]`` when the backend
-    returns several sequences, else the lines of the text). ``"auto"`` picks kaleido when the model
-    name contains "kaleido".
+    ``style="fewshot"`` asks a chat or base LLM for JSON ``{"values": [...]}``. ``style="kaleido"``
+    with a seq2seq checkpoint whose config carries Kaleido's task templates runs Kaleido's own system
+    (``KaleidoGenerator``: 100 beams, relevance filter, ROUGE + embedding dedup; ``kaleido`` passes
+    its options); with any other model it sends one ``[Generate]`` input and keeps the ``Value:`` lines
+    among the returned sequences (``ChatResult.meta["sequences"]``, else the lines of the text).
+    ``"auto"`` picks kaleido for such checkpoints and for models whose name contains "kaleido".
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class ValueGenerator(JsonAgent):
         batch_size: int = 16,
         repair: bool = True,
         prompt_format: PromptFormat = "auto",
+        kaleido: dict[str, Any] | None = None,
     ) -> None:
         if style not in ("auto", "fewshot", "kaleido"):  # checked before a model is loaded
             raise ConfigError(
@@ -55,10 +58,20 @@ class ValueGenerator(JsonAgent):
             repair=repair,
             prompt_format=prompt_format,
         )
+        system = is_kaleido_model(self.model) if style != "fewshot" else False
         if style == "auto":
-            style = "kaleido" if "kaleido" in self.model.name.lower() else "fewshot"
+            style = "kaleido" if system or "kaleido" in self.model.name.lower() else "fewshot"
         self.style: Style = style
         self.max_words = max_words
+        if kaleido and not (style == "kaleido" and system):
+            raise ConfigError(
+                f"ValueGenerator: Kaleido options {sorted(kaleido)} need a seq2seq model with Kaleido's "
+                f"task templates; {self.model.name} has none"
+            )
+        # Kaleido's own system when the checkpoint carries its templates (see KaleidoGenerator).
+        self.kaleido_system = (
+            KaleidoGenerator(self.model, **(kaleido or {})) if style == "kaleido" and system else None
+        )
 
     def generate(self, perceptions: pd.DataFrame) -> pd.DataFrame:
         """``perceptions[perception_id, text]`` → ``[perception_id, value, error]``.
@@ -69,6 +82,8 @@ class ValueGenerator(JsonAgent):
         require_columns(perceptions, ["perception_id", "text"], "ValueGenerator.generate")
         rows = usable_rows(perceptions)
         texts = list(dict.fromkeys(str(t) for t in rows["text"]))
+        if self.kaleido_system is not None:
+            return self.kaleido_system.generate(perceptions)
         found = self._kaleido(texts) if self.style == "kaleido" else self._fewshot(texts)
         out: list[dict[str, object]] = []
         for pid, text in zip(rows["perception_id"], rows["text"], strict=True):

@@ -22,12 +22,14 @@ app = typer.Typer(
 _GROUPS = (
     "gpla.cli.run",
     "gpla.cli.analysis",
+    "gpla.cli.psychometrics",
     "gpla.cli.models",
     "gpla.cli.agents",
     "gpla.cli.lexicon",
     "gpla.cli.portrait",
     "gpla.cli.bench",
     "gpla.cli.evaluator",
+    "gpla.cli.validate",
 )
 
 for _name in _GROUPS:

@@ -42,6 +42,10 @@ def parse_command(
     subject: Annotated[
         str | None, typer.Option(help="Parse perceptions of this named subject, not the author.")
     ] = None,
+    prompt_style: Annotated[
+        str,
+        typer.Option(help="gpv (GPV's prompt), fewshot, or auto: gpv for chat models, fewshot for base models."),
+    ] = "auto",
     model: ModelOpt = "llamacpp:default",
     as_json: JsonOpt = False,
 ) -> None:
@@ -54,7 +58,7 @@ def parse_command(
         raise DataError("gpla parse: give exactly one of --text or --file")
     doc_id = "text" if file is None else file.name
     body = text if file is None else _read_text(file)
-    out = PerceptionParser(model, subject=subject).parse(
+    out = PerceptionParser(model, subject=subject, prompt_style=prompt_style).parse(  # type: ignore[arg-type]
         pd.DataFrame({"doc_id": [doc_id], "text": [body]})
     )
     _show(out, "Perceptions", as_json)
@@ -98,6 +102,14 @@ def evaluate_command(
         Path | None, typer.Option("--file", help="A text file with one perception per line.")
     ] = None,
     model: ModelOpt = "llamacpp:default",
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="gpv: GPV's own label reading (one token per label, the model's generation-config "
+            "processors, no BOS); raw: raw logits, case/space variants summed.",
+        ),
+    ] = "gpv",
     as_json: JsonOpt = False,
 ) -> None:
     """Judge how each perception bears on each value: relevance, support/oppose/either, score
@@ -105,6 +117,7 @@ def evaluate_command(
     import pandas as pd
 
     from gpla.agents import ValueEvaluator
+    from gpla.models.labels import check_protocol
 
     texts = _perceptions(perception, file, "gpla evaluate")
     names = [v.strip() for v in values.split(",") if v.strip()]
@@ -115,7 +128,9 @@ def evaluate_command(
     frame = pd.DataFrame(
         [{"perception_id": i, "text": t, "value": v} for i, t in enumerate(texts) for v in names]
     )
-    out = ValueEvaluator(model).evaluate(frame)
+    # Pairs whose labels the generation config cut are counted in a warning on stderr (logging):
+    # stdout holds only the table or the JSON.
+    out = ValueEvaluator(model, protocol=check_protocol(protocol)).evaluate(frame)
     out.insert(1, "perception", out["perception_id"].map(dict(enumerate(texts))))
     _show(out, "Judgments", as_json)
 

@@ -177,11 +177,16 @@ def _print_pca(
 def alpha_command(
     data: Annotated[Path, typer.Option(help="CSV: rows = subjects, columns = items.")],
     model: Annotated[
-        Path, typer.Option(help="lavaan model; each 'scale =~ item + item' line is one scale.")
+        Path,
+        typer.Option(
+            "--syntax", "--model", help="lavaan model; each 'scale =~ item + item' line is one scale."
+        ),
     ],
     json_out: Annotated[
         Path | None,
-        typer.Option("--json", help="Write {scale: {alpha, ci_low, ci_high, n_items, ...}}."),
+        typer.Option(
+            "--json-out", "--json", help="Write {scale: {alpha, ci_low, ci_high, n_items, ...}}."
+        ),
     ] = None,
     reverse: Annotated[
         str | None, typer.Option(help="Comma-separated reverse-keyed items (recoded min+max−x).")
@@ -287,9 +292,11 @@ def _register_cfa(app: typer.Typer) -> None:
 
 def cfa_command(
     data: Annotated[Path, typer.Option(help="CSV: rows = subjects, columns = variables.")],
-    model: Annotated[Path, typer.Option(help="CFA model in lavaan syntax (F =~ x1 + x2 + x3).")],
+    model: Annotated[
+        Path, typer.Option("--syntax", "--model", help="CFA model in lavaan syntax (F =~ x1 + x2 + x3).")
+    ],
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write lavaan-named fit indices here.")
+        Path | None, typer.Option("--json-out", "--json", help="Write lavaan-named fit indices here.")
     ] = None,
     loadings: Annotated[
         Path | None, typer.Option(help="Write standardised loadings (factor, variable, estimate, loading) here.")
@@ -297,22 +304,50 @@ def cfa_command(
     missing: Annotated[
         str, typer.Option(help="NaNs: 'raise' (refuse) or 'listwise' (drop incomplete rows, as lavaan).")
     ] = "raise",
+    modindices: Annotated[
+        int,
+        typer.Option(help="Add the K largest modification indices (lavaan's modindices) to the output."),
+    ] = 0,
 ) -> None:
     """Confirmatory factor analysis (ML) with lavaan's fit indices."""
     from gpla.analysis.cfa import CFA
 
     if not model.is_file():
-        raise ConfigError(f"--model {model}: file not found")
+        raise ConfigError(f"--syntax {model}: file not found")
+    if modindices < 0:
+        raise ConfigError(f"--modindices must be 0 or more, got {modindices}")
     frame = _load(data, None)
-    fit = CFA(model.read_text(encoding="utf-8"), missing=_choice(missing, ("raise", "listwise"), "--missing"))
+    policy = _choice(missing, ("raise", "listwise"), "--missing")
+    fit = CFA(model.read_text(encoding="utf-8"), missing=policy)
     fit.fit(frame)
+    report: dict[str, Any] = dict(fit.fit_indices_)
+    top = None
+    if modindices:
+        from gpla.analysis.modindices import ModificationIndices
+
+        top = ModificationIndices(model.read_text(encoding="utf-8"), missing=policy).fit(frame).top(modindices)
+        report["modindices"] = top.to_dict(orient="records")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(fit.fit_indices_, indent=2) + "\n", encoding="utf-8")
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if loadings is not None:
         loadings.parent.mkdir(parents=True, exist_ok=True)
         fit.std_loadings_.to_csv(loadings, index=False)
     _print_cfa(fit.fit_indices_, fit.n_dropped_, fit.warnings_)
+    if top is not None:
+        _print_modindices(top)
+
+
+def _print_modindices(top: pd.DataFrame) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Largest modification indices (lavaan's modindices: mi, epc, sepc.all)")
+    for name in top.columns:
+        table.add_column(name, justify="right" if name in ("mi", "epc", "sepc_all") else "left")
+    for row in top.itertuples(index=False):
+        table.add_row(row.lhs, row.op, row.rhs, f"{row.mi:.3f}", f"{row.epc:.3f}", f"{row.sepc_all:.3f}")
+    Console().print(table)
 
 
 def _print_cfa(indices: dict[str, float], n_dropped: int, warnings: list[str]) -> None:
@@ -349,12 +384,18 @@ def compare_systems_command(
         str, typer.Option(help="Factors of 'ours': a number, 'auto' (parallel analysis) or 'kaiser'.")
     ] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the split, bootstrap and parallel analysis.")] = 0,
-    missing: Annotated[str, typer.Option(help="NaNs: 'raise' or 'listwise'.")] = "raise",
+    missing: Annotated[str, typer.Option(help="NaNs: 'raise', 'listwise', or 'pairwise' (PCA on pairwise "
+                                          "correlations, each CFA listwise as lavaan).")] = "raise",
     theory_data: Annotated[
         str,
         typer.Option(help="Rows for systems not built from the data (Schwartz, files): 'holdout' "
                      "(the same rows as ours) or 'all' (as the paper fitted Schwartz's)."),
     ] = "holdout",
+    bootstrap: Annotated[
+        str,
+        typer.Option(help="Top up to 5 rows per variable: 'construction' (the paper's §5.1), "
+                     "'holdout', 'both' or 'none'."),
+    ] = "construction",
 ) -> None:
     """Compare value systems by CFA fit on held-out data (GPLA Table 2)."""
     from gpla.analysis.compare import compare_systems
@@ -368,11 +409,12 @@ def compare_systems_command(
         model = load_embedding_model(embedder)
     result = compare_systems(
         _load(data, None), specs, model, n_factors=_parse_factors(factors), random_state=seed,
-        missing=_choice(missing, ("raise", "listwise"), "--missing"),
+        missing=_choice(missing, ("raise", "listwise", "pairwise"), "--missing"),
         theory_data=_choice(theory_data, ("holdout", "all"), "--theory-data"),
+        bootstrap=_choice(bootstrap, ("construction", "holdout", "both", "none"), "--bootstrap"),
     )  # fmt: skip
     result.save(out)
-    _print_comparison(result.to_markdown(), out)
+    _print_comparison(result.to_markdown() + result.modindices_markdown(), out)
 
 
 def _print_comparison(markdown: str, out: Path) -> None:
@@ -381,4 +423,4 @@ def _print_comparison(markdown: str, out: Path) -> None:
 
     console = Console()
     console.print(Markdown(markdown))
-    console.print(f"Written to {out}/ (table.csv, table.md, fit_indices.json, models/).")
+    console.print(f"Written to {out}/ (table.csv, table.md, fit_indices.json, modindices.csv, models/).")

@@ -27,7 +27,9 @@ _CORPUS_HELP = (
     "gpv:perceptions.csv, beavertails:file.jsonl, valuelex:values.csv, csv:answers.csv:text=answer."
 )
 EmbeddingThreshold = Annotated[
-    float, typer.Option(help="Merge when the names' embedding cosine exceeds this (calibrated for st:default).")
+    float | None,
+    typer.Option(help="Merge when the names' embedding cosine exceeds this (default: the value calibrated "
+                 "for --embedder: 0.70 for st:default; see gpla.lexicon.thresholds)."),
 ]
 RougeF = Annotated[float, typer.Option(help="Merge when ROUGE-Lsum F exceeds this.")]
 RougeP = Annotated[float | None, typer.Option(help="Merge when ROUGE-Lsum precision exceeds this (off by default).")]
@@ -46,11 +48,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _dedup_config(
-    embedding_threshold: float, rouge_f: float, rouge_precision: float | None,
-    rouge_recall: float | None, n_neighbors: int,
+    embedding_threshold: float | None, rouge_f: float, rouge_precision: float | None,
+    rouge_recall: float | None, n_neighbors: int, embedder: str,
 ) -> DedupConfig:
     from gpla.lexicon.dedup import DedupConfig
+    from gpla.lexicon.thresholds import default_embedding_threshold
 
+    if embedding_threshold is None:
+        embedding_threshold = default_embedding_threshold(embedder)
     return DedupConfig(
         embedding_threshold=embedding_threshold, rouge_f=rouge_f, rouge_precision=rouge_precision,
         rouge_recall=rouge_recall, n_neighbors=n_neighbors,
@@ -75,7 +80,7 @@ def build(
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
     dedup_texts: Annotated[bool, typer.Option("--dedup-texts", help="Drop documents whose text repeats another's.")] = False,
     embedder: Embedder = "st:default",
-    embedding_threshold: EmbeddingThreshold = 0.70,
+    embedding_threshold: EmbeddingThreshold = None,
     rouge_f: RougeF = 0.7,
     rouge_precision: RougeP = None,
     rouge_recall: RougeR = None,
@@ -89,7 +94,7 @@ def build(
     from gpla.lexicon.build import build_from_corpus
     from gpla.models import load_chat_model, load_embedding_model
 
-    config = _dedup_config(embedding_threshold, rouge_f, rouge_precision, rouge_recall, n_neighbors)
+    config = _dedup_config(embedding_threshold, rouge_f, rouge_precision, rouge_recall, n_neighbors, embedder)
     table = _load_corpora(corpus, limit, sample, seed, dedup_texts)
     result = build_from_corpus(
         table, load_chat_model(model), load_embedding_model(embedder), dedup=config,
@@ -108,7 +113,7 @@ def dedup(
     mentions: Annotated[Path, typer.Option("--mentions", help="CSV with value,frequency or one row per mention (value).")],
     out: Annotated[Path, typer.Option("--out", help="Output CSV: value, frequency, rank, merged_from (+ OUT.meta.json).")],
     embedder: Embedder = "st:default",
-    embedding_threshold: EmbeddingThreshold = 0.70,
+    embedding_threshold: EmbeddingThreshold = None,
     rouge_f: RougeF = 0.7,
     rouge_precision: RougeP = None,
     rouge_recall: RougeR = None,
@@ -124,7 +129,7 @@ def dedup(
     from gpla.lexicon.table import build_lexicon_with_result, write_table
     from gpla.models import load_embedding_model
 
-    config = _dedup_config(embedding_threshold, rouge_f, rouge_precision, rouge_recall, n_neighbors)
+    config = _dedup_config(embedding_threshold, rouge_f, rouge_precision, rouge_recall, n_neighbors, embedder)
     table = read_table(mentions)
     if "value" not in table.columns:
         raise DataError(f"{mentions}: needs a 'value' column (and optionally 'frequency'); has {list(table.columns)}")

@@ -22,10 +22,19 @@ portrait_app = typer.Typer(
 
 _ITEMS_HELP = "Item bank JSON (default: the shared Value Portrait bank)."
 _FAMILIES_HELP = "Comma-separated families: pvq, higher_pvq, bfi."
-_EXCLUSIONS_HELP = (
-    "Item–dimension pairs left out, as PORTRAIT:OPTION:DIMENSION[,…], or 'none'. Default: the "
-    "authors' three (3902:4:Achievement, 1901:1:Universalism, 2901:4:Extraversion)."
+_PARSING_HELP = (
+    "authors: a phrase anywhere in the answer counts, the longest wins (as the Value Portrait "
+    "authors parsed); strict: the answer must be exactly one phrase."
 )
+_EXCLUSIONS_HELP = (
+    "Item–dimension pairs to leave out on top of the r/p rule, as PORTRAIT:OPTION:DIMENSION[,…]."
+)
+_CORRELATIONS_HELP = (
+    "Item correlations with p-values to use instead of the bank's: a CSV from `annotate` or the "
+    "authors' <family>_correlation_results.json (file or directory). Default for the shared bank: "
+    "the authors' files."
+)
+_MAX_P_HELP = "An item counts only when its correlation's p-value is below this; 'none' ignores p."
 
 
 def register(app: typer.Typer) -> None:
@@ -51,11 +60,9 @@ def _family(value: str) -> str:
 
 
 def _exclusions(value: str | None) -> tuple[Exclusion, ...]:
-    from gpla.portrait.scoring import DEFAULT_EXCLUSIONS, Exclusion
+    from gpla.portrait.scoring import Exclusion
 
-    if value is None:
-        return DEFAULT_EXCLUSIONS
-    if value.strip().lower() == "none":
+    if value is None or value.strip().lower() == "none":
         return ()
     out = []
     for part in (p.strip() for p in value.split(",") if p.strip()):
@@ -66,6 +73,20 @@ def _exclusions(value: str | None) -> tuple[Exclusion, ...]:
             )
         out.append(Exclusion(int(pieces[0]), int(pieces[1]), pieces[2]))
     return tuple(out)
+
+
+def _max_p(value: str) -> float | None:
+    if value.strip().lower() == "none":
+        return None
+    try:
+        max_p = float(value)
+    except ValueError:
+        raise ConfigError(
+            f"--max-p: expected a number in (0, 1] or 'none', got {value!r}"
+        ) from None
+    if not 0 < max_p <= 1:
+        raise ConfigError(f"--max-p: expected a number in (0, 1] or 'none', got {value!r}")
+    return max_p
 
 
 def _write_csv(frame: pd.DataFrame, out: Path) -> None:
@@ -91,20 +112,23 @@ def score_command(
     threshold: Annotated[
         float, typer.Option(help="An item counts for a dimension when r > this.")
     ] = 0.3,
+    max_p: Annotated[str, typer.Option(help=_MAX_P_HELP)] = "0.05",
+    correlations: Annotated[Path | None, typer.Option(help=_CORRELATIONS_HELP)] = None,
     reverse_negative: Annotated[
         bool, typer.Option(help="Also count items with r < −threshold, scored 7 − x.")
     ] = False,
     exclusions: Annotated[str | None, typer.Option(help=_EXCLUSIONS_HELP)] = None,
 ) -> None:
-    """Value and trait scores per model (paper §3.4.1, Table 5)."""
+    """Value and trait scores per model (paper §3.4.1, Table 5): items with r > 0.3 and p < 0.05."""
     from gpla.portrait.items import load_items
     from gpla.portrait.responses import load_responses
     from gpla.portrait.scoring import score
 
     chosen, excluded = _families(families), _exclusions(exclusions)  # options first: fail fast
+    p_limit = _max_p(max_p)
     table = score(
-        load_responses(responses), load_items(items), families=chosen, threshold=threshold,
-        reverse_negative=reverse_negative, exclusions=excluded,
+        load_responses(responses), load_items(items, correlations=correlations), families=chosen,
+        threshold=threshold, max_p=p_limit, reverse_negative=reverse_negative, exclusions=excluded,
     )  # fmt: skip
     _write_csv(table, out)
 
@@ -117,11 +141,20 @@ def average_command(
     out: Annotated[
         Path, typer.Option(help="Directory for <model>_averaged_results.json (created).")
     ],
+    reparse: Annotated[
+        bool,
+        typer.Option(
+            help="Read every raw_response again with --parsing instead of trusting numeric_response."
+        ),
+    ] = False,
+    parsing: Annotated[str, typer.Option(help=_PARSING_HELP)] = "authors",
 ) -> None:
     """Mean numeric answer per item over each model's valid prompt variants."""
     from gpla.portrait.averaging import average_raw_dir
+    from gpla.portrait.parsing import check_parsing
 
-    for model, path in average_raw_dir(raw, out).items():
+    chosen = check_parsing(parsing)
+    for model, path in average_raw_dir(raw, out, reparse=chosen if reparse else None).items():
         typer.echo(f"{model}: {path}")
 
 
@@ -136,6 +169,8 @@ def reliability_command(
     reverse_negative: Annotated[
         bool, typer.Option(help="Also use items with r < −0.3, reversed.")
     ] = False,
+    max_p: Annotated[str, typer.Option(help=_MAX_P_HELP)] = "0.05",
+    correlations: Annotated[Path | None, typer.Option(help=_CORRELATIONS_HELP)] = None,
     exclusions: Annotated[str | None, typer.Option(help=_EXCLUSIONS_HELP)] = None,
 ) -> None:
     """Cronbach's alpha per dimension, models as rows and the dimension's items as columns (Table 4)."""
@@ -143,10 +178,10 @@ def reliability_command(
     from gpla.portrait.reliability import dimension_reliability
     from gpla.portrait.responses import load_responses
 
-    chosen, excluded = _families(families), _exclusions(exclusions)
+    chosen, excluded, p_limit = _families(families), _exclusions(exclusions), _max_p(max_p)
     table = dimension_reliability(
-        load_responses(responses), load_items(items), families=chosen,
-        reverse_negative=reverse_negative, exclusions=excluded,
+        load_responses(responses), load_items(items, correlations=correlations), families=chosen,
+        max_p=p_limit, reverse_negative=reverse_negative, exclusions=excluded,
     )  # fmt: skip
     _write_csv(table, out)
 
@@ -224,19 +259,21 @@ def administer_command(
     batch_size: Annotated[
         int, typer.Option(help="Requests per model call batch (answers are saved after each).")
     ] = 32,
+    parsing: Annotated[str, typer.Option(help=_PARSING_HELP)] = "authors",
 ) -> None:
     """Ask a model all items under the six prompts at temperature 0; count refusals and invalid answers."""
     from gpla.portrait.administer import administer
+    from gpla.portrait.parsing import check_parsing
 
     summary = administer(
         model, out, persona=persona, steer=steer, limit=limit, label=label,
-        max_tokens=max_tokens, batch_size=batch_size,
+        max_tokens=max_tokens, batch_size=batch_size, parsing=check_parsing(parsing),
     )  # fmt: skip
     total = summary.total
     typer.echo(
         f"{summary.label}: asked {summary.asked}, {summary.already_done} already answered; "
         f"valid {total.get('valid', 0)}, refusals {total.get('refusal', 0)}, invalid {total.get('invalid', 0)} "
-        f"(results in {out})"
+        f"({summary.parsing} parsing; results in {out})"
     )
 
 
@@ -245,7 +282,7 @@ def coverage_command(
     correlations: Annotated[
         Path | None,
         typer.Option(
-            help="Correlations CSV from `annotate` (default: the item bank's correlations, |r| only)."
+            help="Correlations CSV from `annotate` (default: the item bank's correlations, |r| only, as Table 2)."
         ),
     ] = None,
     family: Annotated[str, typer.Option(help="pvq, higher_pvq or bfi.")] = "pvq",
@@ -258,8 +295,10 @@ def coverage_command(
     from gpla.portrait.coverage import coverage
     from gpla.portrait.items import load_items
 
-    table = read_csv_data(correlations) if correlations else load_items(items).correlations
-    result = coverage(table, family=_family(family))
+    if correlations:
+        result = coverage(read_csv_data(correlations), family=_family(family))
+    else:  # Table 2 counts the bank's pairs with |r| > 0.3 without the p criterion (553, not 549)
+        result = coverage(load_items(items).correlations, family=_family(family), alpha=None)
     typer.echo(pd.DataFrame({"items": result.counts, "share": result.shares.round(3)}).to_string())
     typer.echo(f"std {result.std:.3f}  imbalance ratio {result.imbalance_ratio:.2f}")
 

@@ -6,6 +6,7 @@ Syntax: ``KIND[:PATH][:OPTION=VALUE ...]`` — parts separated by ``:``, list va
 KIND           PATH                                                    options
 =============  ======================================================  ==============================
 valuebench     optional (default: the shared QA xlsx)                  ``models=a,b`` ``sheet=NAME``
+                                                                       ``as=perceptions|documents``
 gpv            perceptions table (CSV/JSONL/Parquet...)                ``text=COL`` ``id=COL`` ``meta=A,B``
 beavertails    JSON Lines with prompt/response/is_safe/category
 valuelex       lexicon table with value[,count], or JSON {value: n}    ``value=COL`` ``count=COL``
@@ -17,7 +18,8 @@ parquet/excel
 Every kind also takes ``limit=N`` (first N rows), ``sample=N`` and ``seed=S`` (N random rows),
 ``dedup=true`` (drop repeated texts; applied first) and ``source=NAME`` (the name in ``doc_id`` and
 in the lexicon's per-corpus counts). A bare path such as ``answers.csv`` is read by its extension.
-Examples: ``valuebench``, ``valuebench:limit=30``, ``valuebench:sample=500:seed=1``,
+ValueBench answers are perceptions as in GPLA App. A.1 (no parser call); ``as=documents`` parses them.
+Examples: ``valuebench``, ``valuebench:limit=30``, ``valuebench:as=documents``, ``valuebench:sample=500:seed=1``,
 ``csv:data/answers.csv:text=answer:meta=model,question``, ``gpv:perceptions.csv``,
 ``beavertails:30k_test.jsonl``, ``valuelex:valuelex.csv:count=n``.
 """
@@ -34,7 +36,7 @@ from gpla.corpora.beavertails import load_beavertails
 from gpla.corpora.files import FORMATS
 from gpla.corpora.generic import load_table_corpus
 from gpla.corpora.gpv import load_gpv_perceptions
-from gpla.corpora.table import dedup_texts, sample_corpus
+from gpla.corpora.table import Kind, dedup_texts, sample_corpus
 from gpla.corpora.valuebench import load_valuebench
 from gpla.corpora.valuelex import load_valuelex
 from gpla.errors import ConfigError
@@ -43,7 +45,7 @@ TABLE_KINDS = ("csv", "tsv", "jsonl", "json", "parquet", "excel")
 KINDS = ("valuebench", "gpv", "beavertails", "valuelex", *TABLE_KINDS)
 _COMMON = {"limit", "sample", "seed", "dedup", "source"}
 _OPTIONS = {
-    "valuebench": {"models", "sheet"},
+    "valuebench": {"models", "sheet", "as"},
     "gpv": {"text", "id", "meta"},
     "beavertails": set(),
     "valuelex": {"value", "count"},
@@ -138,7 +140,8 @@ def _load(s: CorpusSpec) -> pd.DataFrame:
     source = s.options.get("source")
     named = {"source": source} if source else {}
     if s.kind == "valuebench":
-        return load_valuebench(s.path, models=s.list_option("models"), sheet=s.options.get("sheet"), **named)
+        return load_valuebench(s.path, models=s.list_option("models"), sheet=s.options.get("sheet"),
+                               as_kind=_valuebench_kind(s.options.get("as", "perceptions")), **named)
     assert s.path is not None  # parse_spec guarantees it for every other kind
     if s.kind == "gpv":
         return load_gpv_perceptions(
@@ -155,6 +158,13 @@ def _load(s: CorpusSpec) -> pd.DataFrame:
         s.path, text_column=s.options.get("text"), id_column=s.options.get("id"),
         metadata=s.list_option("meta"), source=source, sheet=s.options.get("sheet"), fmt=s.kind,
     )
+
+
+def _valuebench_kind(option: str) -> Kind:
+    kinds: dict[str, Kind] = {"perceptions": "perception", "documents": "document"}
+    if option not in kinds:
+        raise ConfigError(f"corpus option as={option!r}: valuebench loads as=perceptions (the paper) or as=documents")
+    return kinds[option]
 
 
 def _first(a: int | None, b: int | None) -> int | None:

@@ -1,5 +1,10 @@
 """ValueBench's QA corpus: 1,988 advice-seeking questions answered by 6 LLMs (GPLA Table 5: 11,928
-responses). One document per (question, model) answer, question-major order."""
+responses). One row per (question, model) answer, question-major order.
+
+GPLA App. A.1 takes the responses "each considered as one perception" (Table 5 counts 11,928
+perceptions for ValueBench), so rows are of kind ``perception`` by default and go straight to the
+value generator; ``as_kind="document"`` (spec ``valuebench:as=documents``) sends them through the
+PerceptionParser instead."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from gpla.corpora.files import existing_file, read_table
-from gpla.corpora.table import make_corpus, require_columns
+from gpla.corpora.table import Kind, make_corpus, require_columns
 from gpla.errors import DataError
 
 MODELS = (
@@ -50,12 +55,16 @@ def load_valuebench(
     models: Sequence[str] | None = None,
     sheet: str | None = None,
     source: str = "valuebench",
+    as_kind: Kind = "perception",
 ) -> pd.DataFrame:
     """The corpus table of ValueBench answers with metadata ``model, question, questionnaire,
     item_value, item, item_agreement, rating`` (the model's own 1–10 agreement rating).
 
-    ``path`` defaults to the shared copy; ``models`` picks a subset of the six answering models.
+    ``path`` defaults to the shared copy; ``models`` picks a subset of the six answering models;
+    ``as_kind`` is the rows' ``kind`` (``perception`` as the paper, or ``document`` to parse them).
     """
+    if as_kind not in ("perception", "document"):
+        raise DataError(f"ValueBench answers load as 'perception' or 'document', not {as_kind!r}")
     file = existing_file(path if path is not None else default_path(), "ValueBench QA file")
     sheet_frame = _read_sheet(str(file.resolve()), file.stat().st_mtime_ns, sheet).copy()
     chosen = list(MODELS if models is None else models)
@@ -79,5 +88,6 @@ def load_valuebench(
     frame["doc"] = "q" + frame["row"].astype(str).str.zfill(4) + ":" + frame["model"]
     meta = ["model", "question", "questionnaire", "item_value", "item", "item_agreement", "rating"]
     return make_corpus(
-        frame, text_column="answer", id_column="doc", source=source, metadata=meta, where=str(file)
+        frame, text_column="answer", id_column="doc", source=source, kind=as_kind, metadata=meta,
+        where=str(file),
     )

@@ -1,5 +1,5 @@
 """Measure where an embedding model puts published values and formatting variants, to choose
-``DedupConfig.embedding_threshold`` for it (see ``dedup``'s docstring for the MiniLM numbers)."""
+``DedupConfig.embedding_threshold`` for it; the measured defaults per embedder are in ``thresholds``."""
 
 from __future__ import annotations
 

@@ -20,8 +20,10 @@ How the defaults were chosen (packaged all-MiniLM-L6-v2, measured with this code
 ``embedding_threshold=0.70`` lies between the closest published pair (0.585: all 92 survive, margin
 0.115) and the least similar formatting variant (0.757); it is the midpoint 0.67 rounded up so that a
 value and its narrower form stay apart (Freedom / Freedom of Speech: 0.669). GPLA's 0.53 (App. C.1)
-belongs to all-mpnet-base-v2; with MiniLM it would merge Comprehension into Logic, so recalibrate with
-``calibration.threshold_report`` when you change the embedder. ``rouge_f=0.7`` merges reworded
+belongs to all-mpnet-base-v2, where it keeps all 92 published values apart (closest pair 0.526); with
+MiniLM it would merge Comprehension into Logic. ``deduplicate`` without a config therefore takes the
+threshold calibrated for its embedder (``thresholds.CALIBRATED``); recalibrate with
+``calibration.threshold_report`` for an embedder not listed there. ``rouge_f=0.7`` merges reworded
 variants ("Respect others"/"Respect for others": F 0.8, "Right to privacy"/"Privacy": 1.0) but not
 names that share one word of two ("Social Justice"/"Justice": F 0.67). Precision/recall thresholds are off by
 default: at any value below 1 they fold a value into any kept value it contains or that contains it
@@ -40,6 +42,7 @@ from gpla.errors import ConfigError, DataError
 from gpla.lexicon.neighbours import earlier_neighbours
 from gpla.lexicon.normalise import normalise_counts
 from gpla.lexicon.rouge import ValueRouge
+from gpla.lexicon.thresholds import CALIBRATED, default_embedding_threshold, embedder_name
 from gpla.models.base import EmbeddingModel
 
 
@@ -49,7 +52,8 @@ class DedupConfig:
     *exceeds* its threshold."""
 
     embedding_threshold: float | None = 0.70
-    """Cosine similarity of the two names' embeddings."""
+    """Cosine similarity of the two names' embeddings (0.70 is the packaged MiniLM's; without a config,
+    ``deduplicate`` uses the value calibrated for its embedder, ``thresholds.CALIBRATED``)."""
     rouge_f: float | None = 0.7
     rouge_precision: float | None = None
     """Share of the less frequent value's tokens found in the kept one (LCS)."""
@@ -97,7 +101,7 @@ def deduplicate(
     """Deduplicate ``counts[value, frequency]`` (one row per name, or repeated names to be summed)."""
     from gpla.lexicon.normalise import clean_value
 
-    cfg = config or DedupConfig()
+    cfg = config or DedupConfig(embedding_threshold=default_embedding_threshold(embedder))
     _check_counts(counts)
     merged = normalise_counts(counts)
     names = merged["value"].tolist()
@@ -149,7 +153,9 @@ def deduplicate(
         "rouge_comparisons": rouge.comparisons,
         "all_pairs": n * (n - 1) // 2,
     }
-    return DedupResult(lexicon, merges, mapping, stats, cfg, getattr(embedder, "name", type(embedder).__name__))
+    # Whether the threshold used was calibrated for this embedder (``thresholds.CALIBRATED``).
+    calibrated = {"calibrated_threshold": CALIBRATED.get(embedder_name(embedder))}
+    return DedupResult(lexicon, merges, mapping, stats, cfg, embedder_name(embedder), calibrated)
 
 
 def _duplicate(

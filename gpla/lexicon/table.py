@@ -49,7 +49,7 @@ def build_lexicon(
 def build_lexicon_with_result(
     mentions: pd.DataFrame, embedder: EmbeddingModel, config: DedupConfig | None = None, **thresholds: Any
 ) -> tuple[pd.DataFrame, DedupResult]:
-    cfg = _config(config, thresholds)
+    cfg = _config(config, thresholds, embedder)
     counts = count_mentions(mentions)
     if counts.empty:
         raise DataError("no value mentions to build a lexicon from")
@@ -73,10 +73,11 @@ def write_table(table: pd.DataFrame, path: Path) -> None:
     flat.to_csv(path, index=False)
 
 
-def _config(config: DedupConfig | None, thresholds: dict[str, Any]) -> DedupConfig:
+def _config(config: DedupConfig | None, thresholds: dict[str, Any], embedder: EmbeddingModel) -> DedupConfig:
     from dataclasses import fields, replace
 
     from gpla.errors import ConfigError
+    from gpla.lexicon.thresholds import default_embedding_threshold
 
     known = {f.name for f in fields(DedupConfig)}
     unknown = sorted(set(thresholds) - known)
@@ -84,7 +85,8 @@ def _config(config: DedupConfig | None, thresholds: dict[str, Any]) -> DedupConf
         raise ConfigError(f"unknown dedup option(s) {unknown}; options: {sorted(known)}")
     # Config files give every override as a number; counts must be ints.
     typed: dict[str, Any] = {k: int(v) if k in ("n_neighbors", "block_size") else v for k, v in thresholds.items()}
-    return replace(config or DedupConfig(), **typed)
+    base = config or DedupConfig(embedding_threshold=default_embedding_threshold(embedder))
+    return replace(base, **typed)
 
 
 def _sources(mentions: pd.DataFrame, mapping: dict[str, str], values: pd.Series) -> list[str]:

@@ -15,10 +15,9 @@ In ``"all"`` mode an embedding prefilter (``prefilter.py``, issue 8) can keep on
 perception is close to; ``off`` (the default) is exact GPV.
 
 Missing cells (``n = 0``: no relevant perception) follow a stated policy, and their count is kept:
-- ``"nan"``: left missing (the analysis then drops incomplete subjects listwise);
-- ``"zero"``: scored 0, i.e. neutral (a subject who never touches a value neither supports nor opposes it);
-- ``"value_mean"`` (default): the value's mean over subjects with evidence, so a missing cell adds
-  no spurious covariance; values no subject has evidence for stay NaN and are dropped by analysis.
+- ``"nan"`` (default): left missing, as GPV returns no score there; the analysis stage applies its
+  own stated policy (``analysis.missing``: pairwise, listwise, or mean imputation when asked);
+- ``"zero"``: scored 0, i.e. neutral (a subject who never touches a value neither supports nor opposes it).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from gpla.errors import ConfigError
 from gpla.measure.prefilter import Prefilter, candidate_pairs
 from gpla.models.base import EmbeddingModel
 
@@ -38,7 +38,7 @@ JUDGMENT_COLUMNS = [
     "subject_id", "perception_id", "value", "p_relevant", "p_support", "p_oppose", "p_either", "score",
 ]
 Mode = Literal["all", "per_question"]
-MissingPolicy = Literal["nan", "zero", "value_mean"]
+MissingPolicy = Literal["nan", "zero"]
 EXACT = Prefilter()  # "off": every pair
 
 
@@ -128,7 +128,7 @@ def aggregate(
     judgments: pd.DataFrame,
     subjects: Sequence[str],
     values: Sequence[str],
-    missing: MissingPolicy = "value_mean",
+    missing: MissingPolicy = "nan",
 ) -> GPVMatrix:
     """X[s, v] = mean score over s's relevant perceptions judged on v; n[s, v] their count."""
     scored = judgments.dropna(subset=["score"])
@@ -141,9 +141,9 @@ def aggregate(
     if missing == "zero":
         X = mean.fillna(0.0)
         X[empty] = np.nan
-    elif missing == "value_mean":
-        X = mean.fillna(mean.mean())
-    else:
+    elif missing == "nan":
         X = mean
+    else:
+        raise ConfigError(f"GPV missing-cell policy must be 'nan' or 'zero', got {missing!r}")
     X.index.name = n.index.name = "subject_id"
     return GPVMatrix(X=X.astype(float), n=n, policy=missing, n_missing=n_missing, empty_values=empty)

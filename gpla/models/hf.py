@@ -1,7 +1,11 @@
 """Local transformers models: causal LMs (ValueLlama, Qwen, ...) and seq2seq (T5 family, Kaleido).
 
 Prompts are batched by length with left padding. ``label_probs`` reads the next-token logits of a
-plain forward pass at the last position (not ``generate`` scores, which logits processors can warp).
+plain forward pass at the last position; under the ``gpv`` protocol (default) they then go through the
+model's generation-config processors as ``generate``'s scores do (``hf_processors.py``), under ``raw``
+they are used as they are. ``dtype`` (``hf:NAME?dtype=bfloat16``): ``auto`` = float32 on CPU,
+bfloat16 on CUDA (GPV loads ValueLlama in bfloat16). ``hf:default`` is the packaged Gemma 3 270M
+converted once into a transformers folder (``hf_default.py``).
 ``shared_prefix=True`` (the default, issue 8) scores causal prompts that share a long prefix on one
 pass over it (``hf_prefix.py``); ``False``, seq2seq models and lone prompts take the naive path.
 Transformers has no JSON grammar, so a JSON schema is stated in the prompt and read back tolerantly.
@@ -11,8 +15,9 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,17 +25,28 @@ import numpy as np
 from gpla.errors import ConfigError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome, store_label_probs
 from gpla.models.base import ChatRequest, ChatResult, Message
-from gpla.models.labels import label_token_ids
+from gpla.models.labels import LabelProtocol, check_protocol, label_token_ids
 from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
 
-_loaded: dict[tuple[str, str], tuple[Any, Any, threading.Lock]] = {}
+_loaded: dict[tuple[str, str, str], tuple[Any, Any, threading.Lock]] = {}
 _load_lock = threading.Lock()
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
-def _load(name: str, device: str) -> tuple[Any, Any, threading.Lock]:
+def resolve_dtype(dtype: str, device: str) -> str:
+    """``auto`` → float32 on CPU, bfloat16 on a GPU (as GPV loads ValueLlama)."""
+    if dtype not in DTYPES:
+        raise ConfigError(f"hf: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if dtype == "auto":
+        return "float32" if device == "cpu" else "bfloat16"
+    return dtype
+
+
+def _load(name: str, device: str, dtype: str = "float32") -> tuple[Any, Any, threading.Lock]:
     """Tokenizer and model for ``name`` (hub id or local folder), once per process."""
     with _load_lock:
-        if (name, device) not in _loaded:
+        if (name, device, dtype) not in _loaded:
+            import torch
             from transformers import (
                 AutoConfig,
                 AutoModelForCausalLM,
@@ -45,14 +61,15 @@ def _load(name: str, device: str) -> tuple[Any, Any, threading.Lock]:
                 )
                 tokenizer = AutoTokenizer.from_pretrained(name)
                 model = auto.from_pretrained(name)
-                model = model.to(device).eval()
+                # Cast after loading: works across transformers releases (torch_dtype vs dtype).
+                model = model.to(device=device, dtype=getattr(torch, dtype)).eval()
             except Exception as exc:
                 raise ModelError(f"cannot load transformers model {name!r}: {exc}") from exc
             tokenizer.padding_side = "left"  # the last position is then every row's next token
             if tokenizer.pad_token_id is None:
                 tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-            _loaded[(name, device)] = (tokenizer, model, threading.Lock())
-        return _loaded[(name, device)]
+            _loaded[(name, device, dtype)] = (tokenizer, model, threading.Lock())
+        return _loaded[(name, device, dtype)]
 
 
 class HFBackend(Backend):
@@ -67,17 +84,26 @@ class HFBackend(Backend):
         num_beams: int = 1,
         num_return_sequences: int = 1,
         shared_prefix: bool = True,
+        dtype: str = "auto",
     ) -> None:
         super().__init__()
         if base_url:
             raise ConfigError(f"hf:{model} runs in-process and takes no URL (got {base_url})")
+        self.dtype = resolve_dtype(dtype, device)
+        folder = model
+        if model == "default":
+            from gpla.models.hf_default import default_folder
+
+            folder = str(default_folder())
+        self.folder = folder
+        self._processors: Any = None  # the generation config's processors, built on first gpv call
         if num_return_sequences > max(num_beams, 1):
             raise ConfigError("num_return_sequences cannot exceed num_beams for beam search")
         self.model = model
         self.batch_size = max(1, batch_size)
         self.num_beams = num_beams
         self.num_return_sequences = num_return_sequences
-        self._tok, self._lm, self._lock = _load(model, device)
+        self._tok, self._lm, self._lock = _load(folder, device, self.dtype)
         self.device = device
         self.seq2seq = bool(self._lm.config.is_encoder_decoder)
         # Issue 8: the fast path returns the naive numbers up to float rounding, so it needs no
@@ -98,7 +124,14 @@ class HFBackend(Backend):
 
     def identity(self) -> dict[str, Any]:
         beams = {"num_beams": self.num_beams, "num_return_sequences": self.num_return_sequences}
-        return {**super().identity(), **beams}
+        ident = {**super().identity(), **beams, "dtype": self.dtype}
+        if self.model == "default":  # the converted folder is named after the packaged GGUF
+            ident["folder"] = Path(self.folder).name
+        # The generation config decides the gpv protocol's numbers (temperature, top-k, top-p).
+        settings = self._lm.generation_config.to_diff_dict()
+        settings.pop("transformers_version", None)
+        ident["generation_config"] = settings
+        return ident
 
     # -- prompts ---------------------------------------------------------------------------------
 
@@ -201,23 +234,48 @@ class HFBackend(Backend):
     # -- label probabilities ---------------------------------------------------------------------
 
     def label_probs(
-        self, prompts: Sequence[ChatRequest], labels: Sequence[str]
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: LabelProtocol = "gpv"
     ) -> list[Outcome[LabelProbs]]:
-        token_ids = label_token_ids(labels, self._first_token)
-        ids = [self.prompt_ids(p) for p in prompts]
+        gpv = check_protocol(protocol) == "gpv"
+        token_ids = label_token_ids(labels, self._gpv_token if gpv else self._first_token, protocol)
+        ids = [self.label_prompt_ids(p, protocol) for p in prompts]
+        process = self.gpv_processors() if gpv else None
         outcomes: list[Outcome[LabelProbs]] = [ModelError("not evaluated")] * len(prompts)
         alone = list(range(len(prompts)))
         if self.shared_prefix:  # issue 8: groups sharing a prefix take the fast path
-            alone = self._label_probs_shared(ids, token_ids, outcomes)
+            alone = self._label_probs_shared(ids, token_ids, outcomes, process)
         lengths = [len(x) for x in ids]
         for batch in self._batches([ids[i] for i in alone]):
-            chosen = [alone[b] for b in batch]
-            rows = partial(self.next_logits, [ids[i] for i in chosen])
-            store_label_probs(outcomes, chosen, lengths, token_ids, rows)
+            rows = [ids[alone[b]] for b in batch]
+            logits = _processed(partial(self.next_logits, rows), rows, process)
+            store_label_probs(outcomes, [alone[b] for b in batch], lengths, token_ids, logits)
         return outcomes
 
+    def label_prompt_ids(self, request: ChatRequest, protocol: LabelProtocol) -> list[int]:
+        """The tokens ``label_probs`` scores: under ``gpv`` a plain prompt is tokenised as GPV does,
+        ``tokenizer(prompt, add_special_tokens=False)``; a chat-templated prompt keeps its own."""
+        if check_protocol(protocol) == "gpv" and (request.raw or not self._template):
+            ids = self._tok(plain_chat_prompt(request), add_special_tokens=False)["input_ids"]
+            if not ids:
+                raise ModelError(f"{self.name}: empty prompt for label_probs")
+            return [int(t) for t in ids]
+        return self.prompt_ids(request)
+
+    def gpv_processors(self) -> Any:
+        """The model's generation-config processors (``hf_processors.py``), built once."""
+        if self._processors is None:
+            from gpla.models.hf_processors import GenerationProcessors
+
+            self._processors = GenerationProcessors(self._lm.generation_config)
+            self.routes["gpv_processors"] = self._processors.description
+        return None if self._processors.identity else self._processors
+
     def _label_probs_shared(
-        self, ids: list[list[int]], token_ids: list[list[int]], outcomes: list[Outcome[LabelProbs]]
+        self,
+        ids: list[list[int]],
+        token_ids: list[list[int]],
+        outcomes: list[Outcome[LabelProbs]],
+        process: Callable[[Sequence[Sequence[int]], np.ndarray], np.ndarray] | None = None,
     ) -> list[int]:
         """Score every group of prompts that share a prefix into ``outcomes``; returns the indices
         of the prompts left for the naive path."""
@@ -245,12 +303,19 @@ class HFBackend(Backend):
             if group.prefix_len == 0:
                 alone.extend(group.members)
                 continue
-            store_label_probs(outcomes, group.members, lengths, token_ids, partial(group_rows, group))
+            members = [ids[i] for i in group.members]
+            logits = _processed(partial(group_rows, group), members, process)
+            store_label_probs(outcomes, group.members, lengths, token_ids, logits)
         return alone
 
     def _first_token(self, text: str) -> int | None:
         toks = self._tok(text, add_special_tokens=False)["input_ids"]
         return int(toks[0]) if toks else None
+
+    def _gpv_token(self, word: str) -> int | None:
+        # GPV's get_token_ids: convert_tokens_to_ids(tokenizer.tokenize(word)[0]).
+        pieces = self._tok.tokenize(word)
+        return int(self._tok.convert_tokens_to_ids(pieces[0])) if pieces else None
 
     def next_logits(self, rows: list[list[int]]) -> np.ndarray:
         """Next-token logits after each (unpadded) token row: one forward pass, last position."""
@@ -269,3 +334,15 @@ class HFBackend(Backend):
                 logits = self._lm(**enc, position_ids=positions).logits
             self.forward_tokens += int(enc["input_ids"].numel())
         return logits[:, -1, :].float().cpu().numpy()
+
+
+def _processed(
+    logits: Callable[[], np.ndarray],
+    prompts: Sequence[Sequence[int]],
+    process: Callable[[Sequence[Sequence[int]], np.ndarray], np.ndarray] | None,
+) -> Callable[[], np.ndarray]:
+    """``logits`` followed by the gpv protocol's processors, still lazy (``store_label_probs`` calls
+    it and gives each prompt the error if it raises)."""
+    if process is None:
+        return logits
+    return lambda: process(prompts, logits())

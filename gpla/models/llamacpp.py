@@ -16,6 +16,11 @@ price of that numerical noise (it is part of the cache key, so the two modes nev
 evaluation of it, splitting where the numbers stay those of the afresh evaluation, and computes only
 the label tokens' logits (``llamacpp_prefix.py``); ``shared_prefix=False`` evaluates every prompt on
 its own with the full output layer.
+
+Label protocols (``labels.py``): under ``gpv`` a raw prompt is tokenised without BOS and each label is
+one token. A GGUF carries no generation config, so GPV's logits processors are the identity here and
+the renormalised full softmax over the label ids equals a softmax of the label logits alone, which is
+what keeps the label-head fast path exact.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import numpy as np
 from gpla.errors import ConfigError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome, store_label_probs
 from gpla.models.base import ChatRequest, ChatResult
-from gpla.models.labels import label_token_ids
+from gpla.models.labels import LabelProtocol, check_protocol, label_token_ids
 from gpla.models.prompting import plain_chat_prompt
 
 DEFAULT_NAME = "default"
@@ -145,6 +150,13 @@ class LlamaCppBackend(Backend):
             self._render_template(request).encode(), add_bos=True, special=True
         )
 
+    def label_prompt_tokens(self, request: ChatRequest, protocol: LabelProtocol) -> list[int]:
+        """The tokens ``label_probs`` scores: under ``gpv`` a plain prompt has no BOS, as GPV
+        tokenises with ``add_special_tokens=False``; a chat-templated prompt keeps its own."""
+        if check_protocol(protocol) == "gpv" and (request.raw or not self._template):
+            return self._llm.tokenize(plain_chat_prompt(request).encode(), add_bos=False, special=False)
+        return self.prompt_tokens(request)
+
     def _render_template(self, request: ChatRequest) -> str:
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -222,10 +234,10 @@ class LlamaCppBackend(Backend):
     # -- label probabilities ---------------------------------------------------------------------
 
     def label_probs(
-        self, prompts: Sequence[ChatRequest], labels: Sequence[str]
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: LabelProtocol = "gpv"
     ) -> list[Outcome[LabelProbs]]:
-        ids = label_token_ids(labels, self._first_token)
-        tokens = [self.prompt_tokens(p) for p in prompts]
+        ids = label_token_ids(labels, self._first_token, protocol)
+        tokens = [self.label_prompt_tokens(p, protocol) for p in prompts]
         outcomes: list[Outcome[LabelProbs]] = [ModelError("not evaluated")] * len(prompts)
         alone: Sequence[int] = range(len(prompts))
         if self.shared_prefix:  # issue 8: groups sharing a prefix take the fast path
@@ -237,6 +249,8 @@ class LlamaCppBackend(Backend):
         return outcomes
 
     def _one_row(self, tokens: list[int]) -> np.ndarray:
+        if not tokens:
+            raise ModelError(f"{self.endpoint}: empty prompt for label_probs")
         self._check_length(tokens, 1)
         self.limiter.wait()
         return self._next_logits(tokens)[None, :]

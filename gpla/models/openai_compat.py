@@ -33,7 +33,7 @@ import numpy as np
 from gpla.errors import ConfigError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome
 from gpla.models.base import ChatRequest, ChatResult
-from gpla.models.labels import probs_from_top_logprobs
+from gpla.models.labels import LabelProtocol, probs_from_top_logprobs
 from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
 
 if TYPE_CHECKING:
@@ -133,14 +133,19 @@ class OpenAIBackend(Backend):
         return self._fan_out(requests, self._generate_one)
 
     def label_probs(
-        self, prompts: Sequence[ChatRequest], labels: Sequence[str]
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: LabelProtocol = "gpv"
     ) -> list[Outcome[LabelProbs]]:
+        # Only token strings and the server's top-k logprobs are seen: "gpv" is approximated (README).
         if self._batch_job is not None:
             return [
-                r if isinstance(r, BaseException) else _batch_label_result(r, labels, self.endpoint)
+                r
+                if isinstance(r, BaseException)
+                else _batch_label_result(r, labels, self.endpoint, protocol)
                 for r in self._batched(prompts, self.top_logprobs)
             ]
-        return self._fan_out(prompts, lambda client, p: self._label_one(client, p, labels))
+        return self._fan_out(
+            prompts, lambda client, p: self._label_one(client, p, labels, protocol)
+        )
 
     def _batched(
         self, requests: Sequence[ChatRequest], top_logprobs: int | None
@@ -272,7 +277,7 @@ class OpenAIBackend(Backend):
     # -- label probabilities ---------------------------------------------------------------------
 
     async def _label_one(
-        self, client: Any, prompt: ChatRequest, labels: Sequence[str]
+        self, client: Any, prompt: ChatRequest, labels: Sequence[str], protocol: LabelProtocol
     ) -> LabelProbs:
         if not prompt.raw and self._label_route == "chat":
             resp = await client.chat.completions.create(
@@ -286,7 +291,7 @@ class OpenAIBackend(Backend):
             content = getattr(_first_choice(resp, self.endpoint).logprobs, "content", None)
             if content:
                 top = {t.token: t.logprob for t in content[0].top_logprobs}
-                return _label_result(top, labels, resp.usage)
+                return _label_result(top, labels, resp.usage, protocol)
             # Empty chat logprobs (e.g. llama-cpp-python's server on a base model): use completions.
             self._label_route = "completions"
             self.routes["label_probs"] = "completions logprobs (chat endpoint returned none)"
@@ -303,7 +308,7 @@ class OpenAIBackend(Backend):
             raise ModelError(
                 f"{self.endpoint}: the server returned no top logprobs for label_probs"
             )
-        return _label_result(dict(tops[0]), labels, resp.usage)
+        return _label_result(dict(tops[0]), labels, resp.usage, protocol)
 
     # -- failures --------------------------------------------------------------------------------
 
@@ -371,20 +376,24 @@ def _first_choice(resp: Any, endpoint: str) -> Any:
     return choices[0]
 
 
-def _batch_label_result(result: ChatResult, labels: Sequence[str], endpoint: str) -> Outcome[LabelProbs]:
+def _batch_label_result(
+    result: ChatResult, labels: Sequence[str], endpoint: str, protocol: LabelProtocol
+) -> Outcome[LabelProbs]:
     top = result.meta.get("top_logprobs")
     if not top:
         return ModelError(f"{endpoint}: the batch answer has no top logprobs for label_probs")
     return LabelProbs(
-        probs=np.asarray(probs_from_top_logprobs(top, labels)),
+        probs=np.asarray(probs_from_top_logprobs(top, labels, protocol)),
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,
     )
 
 
-def _label_result(top: dict[str, float], labels: Sequence[str], usage: Any) -> LabelProbs:
+def _label_result(
+    top: dict[str, float], labels: Sequence[str], usage: Any, protocol: LabelProtocol
+) -> LabelProbs:
     return LabelProbs(
-        probs=np.asarray(probs_from_top_logprobs(top, labels)),
+        probs=np.asarray(probs_from_top_logprobs(top, labels, protocol)),
         prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
     )

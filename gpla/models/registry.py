@@ -1,8 +1,11 @@
 """Model spec strings → wrapped models. Backends are imported only when their spec is used.
 
 Specs: ``llamacpp:default``, ``llamacpp:/path/model.gguf``, ``openai:MODEL``,
-``openai:MODEL@http://127.0.0.1:8000/v1``, ``hf:NAME_OR_PATH``; embeddings ``st:default``,
-``st:NAME``, ``openai:MODEL[@URL]``.
+``openai:MODEL@http://127.0.0.1:8000/v1``, ``hf:NAME_OR_PATH``, ``hf:default`` (the packaged Gemma as
+a transformers folder); embeddings ``st:default``, ``st:NAME``, ``openai:MODEL[@URL]``.
+
+A few string options can ride in the spec itself, so that a config file can set them:
+``hf:NAME?dtype=bfloat16&device=cuda`` (``SPEC_OPTIONS``); in code they are keyword options.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ EMBEDDING_BACKENDS = {
 }
 # Options the shared wrapper consumes; every other option goes to the backend.
 WRAPPER_OPTIONS = ("cache", "max_attempts", "rate_limit", "batch_size")
+# String options a spec may carry after "?" (key=value&...), per backend kind.
+SPEC_OPTIONS = {"hf": ("dtype", "device")}
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,26 @@ class ModelSpec:
     kind: str
     model: str
     base_url: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.model}" + (f"@{self.base_url}" if self.base_url else "")
+        query = "&".join(f"{k}={v}" for k, v in self.options)
+        return (f"{self.kind}:{self.model}" + (f"?{query}" if query else "")
+                + (f"@{self.base_url}" if self.base_url else ""))
+
+
+def _spec_options(spec: str, kind: str, query: str) -> tuple[tuple[str, str], ...]:
+    allowed = SPEC_OPTIONS.get(kind, ())
+    out = []
+    for item in query.split("&"):
+        key, eq, value = item.partition("=")
+        if not eq or key not in allowed or not value:
+            raise ConfigError(
+                f"model spec {spec!r}: {item!r} is not an option of {kind}: specs; "
+                f"options there: {', '.join(allowed) or 'none'} (as ?key=value&key=value)"
+            )
+        out.append((key, value))
+    return tuple(out)
 
 
 def parse_spec(spec: str, kinds: tuple[str, ...] = tuple(CHAT_BACKENDS)) -> ModelSpec:
@@ -53,7 +75,11 @@ def parse_spec(spec: str, kinds: tuple[str, ...] = tuple(CHAT_BACKENDS)) -> Mode
         rest, base_url = rest.rsplit("@", 1)
         if not base_url.startswith(("http://", "https://")) or not rest:
             raise ConfigError(f"model spec {spec!r}: expected openai:MODEL@http(s)://HOST/PATH")
-    return ModelSpec(kind, rest, base_url)
+    options: tuple[tuple[str, str], ...] = ()
+    if kind in SPEC_OPTIONS and "?" in rest:
+        rest, query = rest.rsplit("?", 1)
+        options = _spec_options(spec, kind, query)
+    return ModelSpec(kind, rest, base_url, options)
 
 
 def _construct(target: str, what: str, spec: ModelSpec, options: dict[str, Any]) -> Any:
@@ -82,6 +108,7 @@ def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
     from gpla.models.wrapper import CachedModel
 
     parsed = parse_spec(spec)
+    options = {**dict(parsed.options), **options}  # keyword options win over the spec's
     wrapper_opts = {k: options.pop(k) for k in WRAPPER_OPTIONS if k in options}
     cache_opt = wrapper_opts.pop("cache", True)
     cache = None

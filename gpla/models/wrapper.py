@@ -21,6 +21,7 @@ from gpla.errors import ConfigError, DataError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome
 from gpla.models.base import ChatRequest, ChatResult
 from gpla.models.cache import CallCache, request_key
+from gpla.models.labels import check_protocol
 from gpla.models.ratelimit import RateLimiter
 from gpla.models.usage import Usage, record
 
@@ -80,13 +81,17 @@ class CachedModel:
         stored = self._answer(requests, keys, self.backend.generate, _encode_result, "generate")
         return [_decode_result(*stored[k]) for k in keys]
 
-    def label_probs(self, prompts: Sequence[ChatRequest], labels: Sequence[str]) -> np.ndarray:
+    def label_probs(
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: str = "gpv"
+    ) -> np.ndarray:
         labels = list(labels)
+        proto = check_protocol(protocol)
         ident = self.backend.identity()
-        keys = [request_key(ident, "label_probs", p, labels=labels) for p in prompts]
+        # The protocol is in the key: results of the two protocols never mix.
+        keys = [request_key(ident, "label_probs", p, labels=labels, protocol=proto) for p in prompts]
 
         def call(batch: Sequence[ChatRequest]) -> list[Outcome[LabelProbs]]:
-            return self.backend.label_probs(batch, labels)
+            return self.backend.label_probs(batch, labels, proto)
 
         stored = self._answer(prompts, keys, call, _encode_probs, "label_probs")
         return np.array([stored[k][0] for k in keys], dtype=float).reshape(

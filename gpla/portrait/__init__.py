@@ -1,7 +1,7 @@
 """The Value Portrait instrument (Han et al., ACL 2025): 520 human-validated query–response items
 that measure an LLM's Schwartz values and Big Five traits.
 
-Item bank → administration (six prompts, strict parsing, resumable) → averaging over prompt variants
+Item bank → administration (six prompts, the authors' or strict parsing, resumable) → averaging over prompt variants
 → scores (centred means, Table 5) → reliability (Table 4); plus survey annotation (§3.2.3),
 coverage (Table 2) and radar plots (Figure 4).
 """
@@ -16,13 +16,14 @@ from gpla.portrait.plots import radar_plot
 from gpla.portrait.prompts import PHRASES, SCALE, VARIANTS, render_prompt, system_prompt
 from gpla.portrait.reliability import dimension_reliability
 from gpla.portrait.responses import load_responses
-from gpla.portrait.scoring import DEFAULT_EXCLUSIONS, Exclusion, score
+from gpla.portrait.scoring import MAX_P, THRESHOLD, Exclusion, score
 
 __all__ = [
-    "DEFAULT_EXCLUSIONS",
     "FAMILIES",
+    "MAX_P",
     "PHRASES",
     "SCALE",
+    "THRESHOLD",
     "VARIANTS",
     "AdministrationSummary",
     "Coverage",

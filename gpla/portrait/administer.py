@@ -1,10 +1,12 @@
 """Administer the Value Portrait items to a model: six prompt variants per item at temperature 0,
-strict parsing, refusals and invalid answers recorded and excluded.
+answers parsed as the authors did (or strictly), refusals and invalid answers recorded and excluded.
 
 Resumable: every answer is appended to ``answers.jsonl`` as soon as its batch returns, and a re-run
 with the same model and system prompt skips the (item, variant) pairs already there. At the end the
 answers are also written in the authors' layout — ``<label>_<variant>_results.json`` per variant and
 ``<label>_averaged_results.json`` — so ``score``, ``reliability`` and ``average`` read them directly.
+The export parses every stored raw answer again with the run's ``parsing`` (recorded in
+``summary.json``), so a resumed run never mixes two parsing rules.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from gpla.models.base import ChatModel, ChatRequest
 from gpla.portrait.averaging import AVERAGED_SUFFIX, average_records
 from gpla.portrait.items import ItemBank, load_items
 from gpla.portrait.jsonio import read_json, write_json
-from gpla.portrait.parsing import parse_answer
+from gpla.portrait.parsing import DEFAULT_PARSING, Parsing, check_parsing, parse_answer
 from gpla.portrait.prompts import VARIANTS, render_prompt, system_prompt
 from gpla.progress import progress_bar
 
@@ -43,6 +45,7 @@ class AdministrationSummary:
     requested: int  # (item, variant) pairs in this run
     already_done: int  # of those, answered by an earlier run
     asked: int  # sent to the model now
+    parsing: str = DEFAULT_PARSING
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # variant -> status -> n
     usage: dict[str, int] = field(default_factory=dict)
 
@@ -77,6 +80,7 @@ def administer(
     label: str | None = None,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     batch_size: int = 32,
+    parsing: Parsing = DEFAULT_PARSING,
 ) -> AdministrationSummary:
     """Ask `model` (a ChatModel or a model spec) every item × variant not yet answered in `out_dir`."""
     from gpla.models import load_chat_model
@@ -90,6 +94,7 @@ def administer(
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     if batch_size < 1:
         raise ConfigError(f"batch size must be at least 1, got {batch_size}")
+    check_parsing(parsing)
     spec = model if isinstance(model, str) else model.name
     label = label or model_label(spec) + _suffix(persona, steer)
     system = system_prompt(persona, steer)
@@ -111,7 +116,7 @@ def administer(
     ]
     summary = AdministrationSummary(
         label=label, out_dir=str(out), requested=len(items) * len(variants),
-        already_done=len(items) * len(variants) - len(todo), asked=len(todo),
+        already_done=len(items) * len(variants) - len(todo), asked=len(todo), parsing=parsing,
     )  # fmt: skip
     with progress_bar(f"Value Portrait: {label}", len(todo)) as (bar, task):
         for start in range(0, len(todo), batch_size):
@@ -128,7 +133,7 @@ def administer(
             results = chat_model.generate(requests)
             lines = []
             for (row, variant), result in zip(chunk, results, strict=True):
-                parsed = parse_answer(result.text)
+                parsed = parse_answer(result.text, parsing)
                 key = (int(row.portrait_id), int(row.option_id), variant)
                 record = {
                     "portrait_id": key[0], "option_id": key[1], "variant": variant,
@@ -143,7 +148,7 @@ def administer(
     # The wrapped models' counters (a bare backend or a fake has none).
     usage: Any = getattr(chat_model, "usage", None)
     summary.usage = dict(usage.as_dict()) if hasattr(usage, "as_dict") else {}
-    summary.counts = _export(out, label, bank, system, list(done.values()))
+    summary.counts = _export(out, label, bank, system, list(done.values()), parsing)
     write_json(out / SUMMARY_FILE, asdict(summary) | {"total": summary.total})
     return summary
 
@@ -199,12 +204,25 @@ def _append(path: Path, records: list[dict[str, Any]]) -> None:
         os.fsync(fh.fileno())
 
 
+def _reparsed(answer: dict[str, Any], parsing: Parsing) -> dict[str, Any]:
+    parsed = parse_answer(answer.get("raw_response"), parsing)
+    return answer | {
+        "status": parsed.status, "parsed_response": parsed.phrase, "numeric_response": parsed.value,
+    }  # fmt: skip
+
+
 def _export(
-    out: Path, label: str, bank: ItemBank, system: str | None, answers: list[dict[str, Any]]
+    out: Path,
+    label: str,
+    bank: ItemBank,
+    system: str | None,
+    answers: list[dict[str, Any]],
+    parsing: Parsing,
 ) -> dict[str, dict[str, int]]:
     """Per-variant raw files and the averaged file in the authors' layout; returns status counts."""
     items = bank.items.set_index(["portrait_id", "option_id"])
     by_variant: dict[str, list[dict[str, Any]]] = {}
+    answers = [_reparsed(a, parsing) for a in answers]
     for answer in sorted(answers, key=lambda a: (a["portrait_id"], a["option_id"])):
         key = (answer["portrait_id"], answer["option_id"])
         if key not in items.index:

@@ -171,3 +171,29 @@ def load_correlation_results(path: str | Path) -> pd.DataFrame:
         "family": family, "dimension": frame[dim_key], "rho": frame["spearman_corr"].astype(float),
         "p_value": frame["spearman_p_value"].astype(float), "n": np.nan,
     })  # fmt: skip
+
+
+def read_correlations(source: str | Path) -> pd.DataFrame:
+    """Correlations with p-values in this module's columns, from a CSV written by ``annotate``, one of
+    the authors' ``<family>_correlation_results.json`` files, or a directory of those."""
+    source = Path(source)
+    if source.is_dir():
+        files = sorted(source.glob("*_correlation_results.json"))
+        if not files:
+            raise DataError(f"{source}: no <family>_correlation_results.json files")
+        return pd.concat([load_correlation_results(f) for f in files], ignore_index=True)
+    if source.suffix.lower() == ".json":
+        return load_correlation_results(source)
+    from gpla.analysis.data import read_csv_data
+
+    table = read_csv_data(source)
+    missing = set(CORRELATION_COLUMNS[:-1]) - set(table.columns)
+    if missing:
+        raise DataError(
+            f"{source}: not a correlations CSV from `gpla portrait annotate` "
+            f"(missing {', '.join(sorted(missing))})"
+        )
+    try:
+        return table.astype({"portrait_id": int, "option_id": int, "rho": float, "p_value": float})
+    except (TypeError, ValueError):
+        raise DataError(f"{source}: ids, rho and p_value must be numbers") from None

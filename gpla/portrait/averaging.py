@@ -5,6 +5,10 @@
 for record: item content and prompt from v1, ``version_responses`` (the valid variants' numbers),
 ``numeric_response`` (their mean), ``version_errors`` when a variant failed, and the item's
 correlation lists.
+
+With ``reparse`` the numbers are read again from each variant's ``raw_response`` (or from the raw
+answer quoted in the authors' parse-error message) with our parser, instead of trusting the file's
+``numeric_response``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pandas as pd
 from gpla.errors import DataError
 from gpla.portrait.items import CORRELATION_KEYS
 from gpla.portrait.jsonio import read_json, write_json
+from gpla.portrait.parsing import AUTHORS_PARSE_ERROR, Parsing, check_parsing, parse_answer
 from gpla.portrait.prompts import VARIANTS
 
 RAW_FILE = re.compile(r"^(?P<model>.+)_(?P<variant>v\d+(?:_reversed)?)_results\.json$")
@@ -111,8 +116,36 @@ def _average_item(
     return out
 
 
-def average_raw_dir(raw_dir: str | Path, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``<model>_averaged_results.json`` to `out_dir` for every model with raw files in `raw_dir`."""
+def reparse_record(record: dict[str, Any], parsing: Parsing) -> dict[str, Any]:
+    """`record` with ``parsed_response`` / ``numeric_response`` (or ``error``) from our parser.
+
+    A record without a raw answer that is not an authors' parse error (e.g. a failed API call) is
+    returned as it is: there is nothing to parse.
+    """
+    raw = record.get("raw_response")
+    error = record.get("error")
+    if raw is None and isinstance(error, str) and error.startswith(AUTHORS_PARSE_ERROR):
+        raw = error[len(AUTHORS_PARSE_ERROR) :]
+    if raw is None:
+        return record
+    parsed = parse_answer(raw, parsing)
+    out = {
+        k: v for k, v in record.items() if k not in ("parsed_response", "numeric_response", "error")
+    }
+    if parsed.status == "valid":
+        out |= {"parsed_response": parsed.phrase, "numeric_response": parsed.value}
+    else:  # the authors' wording, so that their averaged files are reproduced byte for byte
+        out["error"] = AUTHORS_PARSE_ERROR + raw
+    return out
+
+
+def average_raw_dir(
+    raw_dir: str | Path, out_dir: str | Path, *, reparse: Parsing | None = None
+) -> dict[str, Path]:
+    """Write ``<model>_averaged_results.json`` to `out_dir` for every model with raw files in `raw_dir`
+    (with `reparse`, from the raw answers read again with that parsing)."""
+    if reparse is not None:
+        check_parsing(reparse)
     written: dict[str, Path] = {}
     for model, files in find_raw_files(raw_dir).items():
         variant_records = {}
@@ -120,6 +153,8 @@ def average_raw_dir(raw_dir: str | Path, out_dir: str | Path) -> dict[str, Path]
             data = read_json(path)
             if not isinstance(data, list):
                 raise DataError(f"{path}: expected a JSON list of item records")
+            if reparse is not None:
+                data = [reparse_record(r, reparse) if isinstance(r, dict) else r for r in data]
             variant_records[variant] = data
         records = average_records(variant_records, what=f"{Path(raw_dir) / model}")
         written[model] = write_json(Path(out_dir) / f"{model}{AVERAGED_SUFFIX}", records)

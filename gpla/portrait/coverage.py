@@ -27,11 +27,11 @@ def coverage(
     family: str = "pvq",
     *,
     min_abs: float = MIN_ABS_RHO,
-    alpha: float = ALPHA,
+    alpha: float | None = ALPHA,
 ) -> Coverage:
     """Coverage of `family` from a correlation table (``annotate`` output, the authors' correlation
     files, or ``ItemBank.correlations``). Significant = |rho| > `min_abs` and, when the table has
-    p-values, p < `alpha`."""
+    p-values and `alpha` is not None, p < `alpha`."""
     dims = check_family(family)
     rho_col = "rho" if "rho" in correlations.columns else "r"
     if rho_col not in correlations.columns or "dimension" not in correlations.columns:
@@ -42,7 +42,7 @@ def coverage(
         else correlations
     )
     keep = sub[rho_col].abs() > min_abs
-    if "p_value" in sub.columns:
+    if "p_value" in sub.columns and alpha is not None:
         keep &= sub["p_value"] < alpha
     counts = sub.loc[keep, "dimension"].value_counts().reindex(list(dims), fill_value=0)
     total = int(counts.sum())

@@ -12,7 +12,7 @@ from gpla.analysis.reliability import cronbach_alpha
 from gpla.errors import DataError
 from gpla.portrait.items import FAMILIES, ItemBank
 from gpla.portrait.responses import response_matrix
-from gpla.portrait.scoring import DEFAULT_EXCLUSIONS, THRESHOLD, Exclusion, keyed_by_family
+from gpla.portrait.scoring import MAX_P, THRESHOLD, Exclusion, keyed_by_family
 
 ALPHA_COLUMNS = [
     "family", "dimension", "alpha", "std_alpha", "ci_low", "ci_high",
@@ -26,8 +26,9 @@ def dimension_reliability(
     *,
     families: Sequence[str] = ("pvq",),
     threshold: float = THRESHOLD,
+    max_p: float | None = MAX_P,
     reverse_negative: bool = False,
-    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+    exclusions: Iterable[Exclusion] = (),
     missing: MissingPolicy = "listwise",
 ) -> pd.DataFrame:
     """One row per dimension: alpha (raw and standardised, Feldt 95% CI), items, models.
@@ -39,8 +40,9 @@ def dimension_reliability(
     X = response_matrix(responses)
     rows = []
     for family, keyed in keyed_by_family(
-        bank, families, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions
-    ):
+        bank, families, threshold=threshold, max_p=max_p, reverse_negative=reverse_negative,
+        exclusions=exclusions,
+    ):  # fmt: skip
         for dimension in FAMILIES[family]:
             what = f"{family} {dimension} (models × items)"
             data, reverse, constant = _items_table(X, keyed[keyed["dimension"] == dimension])

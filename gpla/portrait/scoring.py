@@ -1,13 +1,20 @@
 """Value and trait scores from averaged answers (VP §3.4.1, Tables 5 and 6).
 
 Per family and dimension: the mean of the model's answers to the items whose correlation with that
-dimension is > 0.3, centred by the mean of its answers to every item that counts for at least one
-dimension of the family (Schwartz's correction for how a respondent uses the scale). With
+dimension is > 0.3 with p < 0.05 (§3.4.1, footnote 6), centred by the mean of its answers to every
+item that counts for at least one dimension of the family (Schwartz's correction for how a respondent uses the scale). With
 ``reverse_negative=True`` items with r < −0.3 count too, reverse-scored as 7 − x; the centre is still
 the mean of the raw answers to all counted items.
 
 Table 6 (Big Five) prints the *uncentred* mean times 5/6 (the 1–6 answers shown on BFI-10's 5-point
 range): ``PAPER_BFI_FACTOR``.
+
+The p criterion is what the authors' three hard-coded exclusions in their ``score.py`` stand for
+(holi-lab/ValuePortrait, lm_evaluation/score.py: 3902/4 Achievement, 1901/1 Universalism, 2901/4
+Extraversion are the only pvq/bfi pairs with r > 0.3 and p ≥ 0.05); as a rule it also applies to
+banks built with ``annotate``. It drops one higher-order pair the authors kept (1902/2
+Openness_to_Change, r 0.301, p 0.056; no published table shows higher-order scores) and, with
+``reverse_negative``, the four pvq/bfi pairs with r < −0.3 and p ≥ 0.05.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from gpla.errors import DataError
+from gpla.portrait.annotate import ALPHA
 from gpla.portrait.items import FAMILIES, ItemBank, check_family
 from gpla.portrait.responses import response_matrix
 
@@ -30,16 +38,9 @@ class Exclusion(NamedTuple):
     dimension: str
 
 
-DEFAULT_EXCLUSIONS: tuple[Exclusion, ...] = (
-    Exclusion(3902, 4, "Achievement"),
-    Exclusion(1901, 1, "Universalism"),
-    Exclusion(2901, 4, "Extraversion"),
-)
-"""Item–dimension pairs the authors left out of their published scores although r > 0.3 (without
-them Table 5/6 are not reproduced, e.g. qwen-plus Universalism 0.42 instead of 0.48)."""
-
 PAPER_BFI_FACTOR = 5 / 6
 THRESHOLD = 0.3
+MAX_P = ALPHA  # an item counts only when its correlation's p-value is below this
 SCORE_COLUMNS = ["model", "family", "dimension", "centered_mean", "mean", "std", "n"]
 
 
@@ -48,16 +49,29 @@ def keyed_items(
     family: str,
     *,
     threshold: float = THRESHOLD,
+    max_p: float | None = MAX_P,
     reverse_negative: bool = False,
-    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+    exclusions: Iterable[Exclusion] = (),
 ) -> pd.DataFrame:
     """The items that measure each dimension: ``[dimension, portrait_id, option_id, r, sign]``
-    (sign −1 = reverse-scored)."""
+    (sign −1 = reverse-scored). A pair counts when r > `threshold` (or r < −`threshold` with
+    `reverse_negative`) and its p-value < `max_p` (None: p-values ignored); `exclusions` are left
+    out on top."""
     dims = check_family(family)
     corr = bank.correlations[bank.correlations["family"] == family]
     keep = corr["r"] > threshold
     if reverse_negative:
         keep |= corr["r"] < -threshold
+    if max_p is not None:
+        p = corr["p_value"] if "p_value" in corr.columns else pd.Series(np.nan, index=corr.index)
+        unknown = keep & p.isna()
+        if unknown.any():
+            raise DataError(
+                f"the item bank has no p-value for {int(unknown.sum())} {family} item–dimension "
+                f"pair(s) past the r threshold {threshold}; give correlations with p-values (`gpla portrait "
+                "annotate`'s CSV, --correlations) or ignore p-values (--max-p none)"
+            )
+        keep &= p < max_p
     out = corr.loc[keep, ["dimension", "portrait_id", "option_id", "r"]].copy()
     dropped = {
         (int(e.portrait_id), int(e.option_id), e.dimension)
@@ -78,18 +92,23 @@ def keyed_by_family(
     families: Sequence[str],
     *,
     threshold: float = THRESHOLD,
+    max_p: float | None = MAX_P,
     reverse_negative: bool = False,
-    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+    exclusions: Iterable[Exclusion] = (),
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """``(family, keyed_items(...))`` for each family, with the same selection options."""
     exclusions = tuple(exclusions)
     for family in families:
-        yield family, keyed_items(
-            bank,
+        yield (
             family,
-            threshold=threshold,
-            reverse_negative=reverse_negative,
-            exclusions=exclusions,
+            keyed_items(
+                bank,
+                family,
+                threshold=threshold,
+                max_p=max_p,
+                reverse_negative=reverse_negative,
+                exclusions=exclusions,
+            ),
         )
 
 
@@ -99,22 +118,24 @@ def score(
     *,
     families: Sequence[str] = tuple(FAMILIES),
     threshold: float = THRESHOLD,
+    max_p: float | None = MAX_P,
     reverse_negative: bool = False,
-    exclusions: Iterable[Exclusion] = DEFAULT_EXCLUSIONS,
+    exclusions: Iterable[Exclusion] = (),
 ) -> pd.DataFrame:
     """Scores of every model in `responses` (``[model, portrait_id, option_id, numeric_response]``):
     ``[model, family, dimension, centered_mean, mean, std, n]`` (std: sample SD, n: answered items)."""
     X = response_matrix(responses)
     rows = []
     for family, keyed in keyed_by_family(
-        bank, families, threshold=threshold, reverse_negative=reverse_negative, exclusions=exclusions
-    ):
+        bank, families, threshold=threshold, max_p=max_p, reverse_negative=reverse_negative,
+        exclusions=exclusions,
+    ):  # fmt: skip
         union = keyed[["portrait_id", "option_id"]].drop_duplicates()
         centre_cols = _columns(X, union["portrait_id"], union["option_id"])
         if not centre_cols:
             raise DataError(
                 f"none of the {X.shape[1]} answered items counts for a {family} dimension "
-                f"(r > {threshold}); administer more Value Portrait items (a larger --limit)"
+                f"(r > {threshold}, p < {max_p}); administer more Value Portrait items (a larger --limit)"
             )
         with warnings.catch_warnings():
             # A model without one valid answer gets a NaN centre, not a warning.

@@ -10,7 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from gpla.report.invariance import invariance_section
 from gpla.report.tables import markdown_table, table1, table12
+from gpla.report.validation import validation_section
 
 TOP_VALUES = 20
 
@@ -95,15 +97,27 @@ def _measurement_section(run_dir: Path, manifest: dict[str, Any]) -> list[str]:
     if X is None:
         return []
     X = X.set_index("subject_id")
-    policy = {"nan": "left missing", "zero": "scored 0 (neutral)",
-              "value_mean": "imputed with the value's mean over subjects with evidence"}
+    policy = {"nan": "left missing", "zero": "scored 0 (neutral)"}
     means = X.mean().sort_values(ascending=False).rename("mean score").reset_index()
     means.columns = ["value", "mean score"]
     return ["## Measurement (GPV)", "",
             f"X has {X.shape[0]} subjects × {X.shape[1]} values. {info.get('missing_cells', '?')} of "
             f"{info.get('cells', '?')} cells had no relevant perception and were "
-            f"{policy.get(info.get('missing_policy', ''), 'handled')}.", "",
+            f"{policy.get(info.get('missing_policy', ''), 'handled')}.{_analysis_missing(manifest)}", "",
             markdown_table(means.head(TOP_VALUES)), ""]
+
+
+def _analysis_missing(manifest: dict[str, Any]) -> str:
+    """How the analysis treated the missing cells of the values it kept (``analysis.missing``)."""
+    missing = manifest.get("stages", {}).get("analysis", {}).get("info", {}).get("missing")
+    if not missing:
+        return ""
+    how = {"pairwise": "PCA and alpha used pairwise-complete correlations (psych's use=\"pairwise\"), "
+                       "each CFA dropped its incomplete rows (lavaan's listwise)",
+           "listwise": "subjects with a missing cell were dropped (listwise)",
+           "mean": "they were imputed with the value's mean over subjects with evidence"}
+    return (f" Of the values analysed, {missing['cells']} of {missing['of']} cells were missing; analysis "
+            f"policy `{missing['policy']}`: {how.get(missing['policy'], 'see the notes')}.")
 
 
 def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Path]) -> list[str]:
@@ -121,6 +135,7 @@ def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Pat
         loadings = loadings.set_index("value")
         out += ["### Loadings and reliability (Table 1 format)", "",
                 markdown_table(table1(loadings, _read(run_dir, "analysis/alphas.csv"))), ""]
+    out += _efa_section(run_dir)
     cfa = a / "cfa" / "table.md"
     if cfa.exists():
         out += ["### CFA on held-out subjects (Table 2 format)", "",
@@ -128,6 +143,7 @@ def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Pat
                 f"CFA is fitted on the {summary.get('n_holdout', '?')} held-out subjects (bootstrapped to "
                 f"{summary.get('n_cfa', '?')} rows); Schwartz's systems via embedding mapping of our values.",
                 "", cfa.read_text(encoding="utf-8"), ""]
+    out += invariance_section(run_dir)
     cong = _read(run_dir, "analysis/congruence.csv")
     if cong is not None:
         out += ["### Congruence with the published five-factor system", "", markdown_table(cong), ""]
@@ -138,13 +154,27 @@ def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Pat
     return out
 
 
+def _efa_section(run_dir: Path) -> list[str]:
+    """The exploratory factor analysis run beside the PCA (``analysis.method = "efa"``), if any."""
+    fit_path = run_dir / "analysis" / "efa" / "fit.json"
+    loadings = _read(run_dir, "analysis/efa/loadings.csv")
+    if not fit_path.exists() or loadings is None:
+        return []
+    fit = json.loads(fit_path.read_text())
+    stats = ", ".join(f"{k} {fit[k]:.3f}" for k in ("RMSEA", "TLI", "rms") if isinstance(fit.get(k), float))
+    return [f"### Exploratory factor analysis (psych::fa: {fit['method']} + {fit['rotation']})", "",
+            f"{fit['n_factors']} factors on the values the PCA kept; {stats}. Pattern loadings:", "",
+            markdown_table(loadings), ""]
+
+
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into the run directory; returns their paths."""
     run_dir = Path(run_dir)
     (run_dir / "analysis").mkdir(exist_ok=True)
     manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else {}
     images: list[Path] = []
-    lines = (_overview(manifest) + _lexicon_section(run_dir, manifest, images)
+    head = _overview(manifest)
+    lines = (head[:2] + validation_section(run_dir) + head[2:] + _lexicon_section(run_dir, manifest, images)
              + _measurement_section(run_dir, manifest) + _structure_section(run_dir, manifest, images))
     text = "\n".join(lines)
     md = run_dir / "report.md"

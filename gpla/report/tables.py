@@ -23,8 +23,9 @@ def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
 
 
 def table1(loadings: pd.DataFrame, alphas: pd.DataFrame | None) -> pd.DataFrame:
-    """Table 1 layout: Factor | Value | Loading | Cronbach's Alpha (CI); values sorted by loading
-    within their main factor, factor name and alpha on the factor's first row only."""
+    """Table 1 layout: Factor | Value | Loading | Cronbach's Alpha (CI) [| McDonald's Omega]; values
+    sorted by loading within their main factor, factor name, alpha and omega on the factor's first row
+    only. The omega column appears when `alphas` has one (runs before omega was computed have not)."""
     main = loadings.abs().idxmax(axis=1)
     by_factor = {} if alphas is None else alphas.set_index("factor").to_dict("index")
     rows = []
@@ -33,10 +34,15 @@ def table1(loadings: pd.DataFrame, alphas: pd.DataFrame | None) -> pd.DataFrame:
         members = members.reindex(members.abs().sort_values(ascending=False).index)
         a = by_factor.get(factor)
         alpha = "" if a is None else f"{a['alpha']:.3f} ({a['ci_low']:.3f} – {a['ci_high']:.3f})"
+        omega = "" if a is None or pd.isna(a.get("omega")) else f"{a['omega']:.3f}"
         for i, (value, loading) in enumerate(members.items()):
             rows.append({"Factor": factor if i == 0 else "", "Value": value, "Loading": float(loading),
-                         "Cronbach's Alpha (CI)": alpha if i == 0 else ""})
-    return pd.DataFrame(rows, columns=["Factor", "Value", "Loading", "Cronbach's Alpha (CI)"])
+                         "Cronbach's Alpha (CI)": alpha if i == 0 else "",
+                         "McDonald's Omega": omega if i == 0 else ""})
+    columns = ["Factor", "Value", "Loading", "Cronbach's Alpha (CI)"]
+    if alphas is not None and "omega" in alphas.columns:
+        columns.append("McDonald's Omega")
+    return pd.DataFrame(rows, columns=columns)
 
 
 def table12(correlations: pd.DataFrame) -> pd.DataFrame:

@@ -39,7 +39,9 @@ def _corpus_settings(c: RunConfig) -> Any:
 
 
 def _parser(c: RunConfig, unit: str) -> Any:
-    return unit if unit != "parser" else [c.models.spec("parser"), c.agents.parser_max_tokens]
+    if unit != "parser":
+        return unit
+    return [c.models.spec("parser"), c.agents.parser_max_tokens, c.agents.parser_prompt_style]
 
 
 def _perception_settings(c: RunConfig) -> Any:
@@ -47,7 +49,9 @@ def _perception_settings(c: RunConfig) -> Any:
 
 
 def _mention_settings(c: RunConfig) -> Any:
-    return None if c.lexicon.file else [c.models.spec("generator"), c.agents.generator_max_tokens]
+    if c.lexicon.file:
+        return None
+    return [c.models.spec("generator"), c.agents.generator_max_tokens, c.agents.generator, c.agents.kaleido]
 
 
 def _question_settings(c: RunConfig) -> Any:
@@ -56,7 +60,7 @@ def _question_settings(c: RunConfig) -> Any:
 
 
 def _judgment_settings(c: RunConfig) -> Any:
-    judged = [_parser(c, c.gpv.perceptions), c.models.spec("evaluator"), c.gpv.mode]
+    judged = [_parser(c, c.gpv.perceptions), c.models.spec("evaluator"), c.gpv.mode, c.gpv.protocol]
     # The prefilter (and its embedder) joins the key only when on: "off" keeps existing runs' keys.
     return judged if c.gpv.prefilter == "off" else [*judged, c.gpv.prefilter, c.models.embedding]
 

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gpla.analysis.data import MissingPolicy
 from gpla.errors import DataError, GplaError
 from gpla.stages.context import StageContext
+from gpla.stages.family_invariance import family_invariance
 
 ANALYSIS_DIR = "analysis"
 MIN_SUBJECTS_PCA = 5
@@ -38,18 +40,30 @@ def _attempt(ctx: StageContext, what: str, step: Callable[[], Any]) -> Any:
 
 
 def prepare(ctx: StageContext, X: pd.DataFrame) -> pd.DataFrame:
-    """Drop what no statistic can use, saying so: all-missing or constant values, incomplete subjects."""
+    """Drop what no statistic can use, saying so (all-missing or constant values), then apply the
+    missing-cell policy ``analysis.missing`` and record how many cells it touched."""
     empty = [c for c in X.columns if X[c].isna().all()]
     X = X.drop(columns=empty)
     constant = [c for c in X.columns if X[c].nunique(dropna=True) <= 1]
     X = X.drop(columns=constant)
-    incomplete = X.index[X.isna().any(axis=1)]
-    X = X.drop(index=incomplete)
     for label, names in (("without evidence", empty), ("constant over subjects", constant)):
         if names:
             ctx.note(f"{len(names)} values dropped as {label}: {', '.join(map(str, names[:15]))}")
-    if len(incomplete):
-        ctx.note(f"{len(incomplete)} subjects dropped for missing cells (listwise)")
+    policy = ctx.config.analysis.missing
+    n_missing = int(X.isna().to_numpy().sum())
+    ctx.info["missing"] = {"policy": policy, "cells": n_missing, "of": int(X.size)}
+    if not n_missing:
+        return X
+    if policy == "listwise":
+        incomplete = X.index[X.isna().any(axis=1)]
+        ctx.note(f"{n_missing} missing cells: {len(incomplete)} incomplete subjects dropped (listwise)")
+        return X.drop(index=incomplete)
+    if policy == "mean":
+        ctx.note(f"{n_missing} missing cells imputed with the value's mean over subjects with evidence "
+                 "(analysis.missing = mean)")
+        return X.fillna(X.mean())
+    ctx.note(f"{n_missing} missing cells kept: PCA and alpha use pairwise-complete correlations "
+             "(psych's use=\"pairwise\"), each CFA drops its incomplete rows (lavaan's listwise)")
     return X
 
 
@@ -59,7 +73,7 @@ def run_analysis(ctx: StageContext) -> None:
     shutil.rmtree(out, ignore_errors=True)  # no table may survive from a previous configuration
     out.mkdir()
     X = prepare(ctx, ctx.read("X").set_index("subject_id"))
-    summary: dict[str, Any] = {"n_subjects": len(X), "n_values": X.shape[1]}
+    summary: dict[str, Any] = {"n_subjects": len(X), "n_values": X.shape[1], "missing": ctx.info["missing"]}
     model = None
     if len(X) >= 2 * MIN_SUBJECTS_CFA and X.shape[1] >= 3:
         model = _attempt(ctx, "CFA comparison", lambda: _compare(ctx, X, out, summary))
@@ -79,6 +93,10 @@ def run_analysis(ctx: StageContext) -> None:
                  lambda: _congruence(ctx, model.loadings_, out))
         if cfg.schwartz_scores is not None:
             _attempt(ctx, "Table 12 correlations", lambda: _schwartz(ctx, X, model.loadings_, out))
+        if cfg.method == "efa":
+            _attempt(ctx, "EFA", lambda: _efa(ctx, X[list(model.loadings_.index)], model.n_factors_, out))
+        _attempt(ctx, "measurement invariance across model families",
+                 lambda: family_invariance(ctx, X, model.loadings_, out))
     summary["notes"] = ctx.notes
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     ctx.info.update({k: v for k, v in summary.items() if k != "notes"})
@@ -90,25 +108,32 @@ def _compare(ctx: StageContext, X: pd.DataFrame, out: Path, summary: dict[str, A
     from gpla.analysis.compare import compare_systems
 
     cfg = ctx.config.analysis
-    embedder = ctx.models.embedder(ctx.config.models.embedding) if cfg.compare_systems else None
+    mapping = cfg.mapping_embedder or ctx.config.models.embedding
+    embedder = ctx.models.embedder(mapping) if cfg.compare_systems else None
     comparison = compare_systems(
         X, ["ours", *cfg.compare_systems], embedder, n_factors=cfg.n_factors,
         # no pruning = thresholds no value can fail
         min_loading=cfg.min_loading if cfg.prune else 0.0, cross_margin=cfg.cross_margin if cfg.prune else 0.0,
         random_state=cfg.random_state, theory_data=cfg.theory_data,
-        holdout_fraction=cfg.holdout_fraction,
+        holdout_fraction=cfg.holdout_fraction, bootstrap=cfg.bootstrap, missing=_policy(X),
     )
     comparison.save(out / "cfa")
-    summary.update(n_construct=comparison.n_construct, n_holdout=comparison.n_holdout, n_cfa=comparison.n_cfa)
+    summary.update(n_construct=comparison.n_construct, n_pca=comparison.n_pca, n_holdout=comparison.n_holdout,
+                   n_cfa=comparison.n_cfa, mapping_embedder=mapping if cfg.compare_systems else None)
     assert comparison.construction is not None
     removed = comparison.construction.removed
     removed.to_csv(out / "removed.csv", index=False)
     if len(removed):
         ctx.note(f"pruning removed {len(removed)} values (min loading {cfg.min_loading}, "
                  f"cross-loading margin {cfg.cross_margin})")
-    ctx.note(f"system constructed on {comparison.n_construct} subjects; CFA on {comparison.n_holdout} "
-             f"held-out subjects (bootstrapped to {comparison.n_cfa} rows)")
+    ctx.note(f"system constructed on {comparison.n_construct} subjects (bootstrapped to {comparison.n_pca} "
+             f"rows); CFA on {comparison.n_holdout} held-out subjects (bootstrapped to {comparison.n_cfa} rows)")
     return comparison.construction.model
+
+
+def _policy(X: pd.DataFrame) -> MissingPolicy:
+    """What the statistics do with the NaNs ``prepare`` left (only under analysis.missing = pairwise)."""
+    return "pairwise" if X.isna().to_numpy().any() else "raise"
 
 
 def _structure(ctx: StageContext, X: pd.DataFrame) -> Any:
@@ -123,14 +148,36 @@ def _structure(ctx: StageContext, X: pd.DataFrame) -> Any:
         n_factors = "kaiser"
     if not cfg.prune:
         return PrincipalComponents(n_factors=n_factors, rotation=cfg.rotation,
-                                   random_state=cfg.random_state).fit(X)
+                                   random_state=cfg.random_state, missing=_policy(X)).fit(X)
     result = prune_items(X, n_factors=n_factors, min_loading=cfg.min_loading, cross_margin=cfg.cross_margin,
-                         rotation=cfg.rotation, random_state=cfg.random_state)
+                         rotation=cfg.rotation, random_state=cfg.random_state, missing=_policy(X))
     result.removed.to_csv(ctx.run_dir / ANALYSIS_DIR / "removed.csv", index=False)
     if len(result.removed):
         ctx.note(f"pruning removed {len(result.removed)} values (min loading {cfg.min_loading}, "
                  f"cross-loading margin {cfg.cross_margin})")
     return result.model
+
+
+def _efa(ctx: StageContext, X: pd.DataFrame, n_factors: int, out: Path) -> None:
+    """psych::fa of the values the PCA kept, with the PCA's number of factors (``analysis.method = efa``)."""
+    from gpla.analysis.efa import FactorAnalysis
+
+    cfg = ctx.config.analysis
+    fit = FactorAnalysis(n_factors, cfg.efa_extraction, cfg.efa_rotation, heywood="warn",
+                         missing=_policy(X)).fit(X)
+    folder = out / "efa"
+    folder.mkdir(exist_ok=True)
+    fit.loadings_.rename_axis("value").to_csv(folder / "loadings.csv")
+    if fit.factor_correlation_ is not None:
+        fit.factor_correlation_.to_csv(folder / "phi.csv")
+    fit.communalities_.to_frame().join(fit.uniquenesses_).rename_axis("value").to_csv(folder / "communalities.csv")
+    stats = {"n_factors": n_factors, "method": cfg.efa_extraction, "rotation": cfg.efa_rotation,
+             **fit.fit_stats_, "warnings": fit.warnings_}
+    (folder / "fit.json").write_text(json.dumps(stats, indent=2, default=float))
+    for warning in fit.warnings_:
+        ctx.note(f"EFA: {warning}")
+    ctx.note(f"EFA ({cfg.efa_extraction} + {cfg.efa_rotation}, {n_factors} factors, psych::fa) of the "
+             f"{X.shape[1]} values the PCA kept: RMSEA {fit.fit_stats_['RMSEA']:.3f}, TLI {fit.fit_stats_['TLI']:.3f}")
 
 
 def _write_structure(model: Any, out: Path) -> None:
@@ -155,12 +202,22 @@ def _alphas(ctx: StageContext, X: pd.DataFrame, loadings: pd.DataFrame,
             ctx.note(f"alpha of {factor} skipped: a single value")
             continue
         reverse = [v for v in values if loadings.at[v, factor] < 0]
-        res = _attempt(ctx, f"alpha of {factor}", partial(cronbach_alpha, X[values], reverse=reverse))
+        res = _attempt(ctx, f"alpha of {factor}",
+                       partial(cronbach_alpha, X[values], reverse=reverse, missing=_policy(X[values])))
         if res is not None:
+            omega = _attempt(ctx, f"omega of {factor}", partial(_omega, X[values], reverse))
             rows.append({"factor": factor, "alpha": res.alpha, "ci_low": res.ci_low, "ci_high": res.ci_high,
-                         "ci_method": res.ci_method, "n_items": res.n_items})
-    pd.DataFrame(rows, columns=["factor", "alpha", "ci_low", "ci_high", "ci_method", "n_items"]).to_csv(
-        out / "alphas.csv", index=False)
+                         "ci_method": res.ci_method, "n_items": res.n_items, "omega": omega})
+    columns = ["factor", "alpha", "ci_low", "ci_high", "ci_method", "n_items", "omega"]
+    pd.DataFrame(rows, columns=columns).to_csv(out / "alphas.csv", index=False)
+
+
+def _omega(items: pd.DataFrame, reverse: list[str]) -> float:
+    """McDonald's omega of a factor's values under a one-factor model (reverse-keyed ones recoded)."""
+    from gpla.analysis.omega import congeneric_omega
+    from gpla.analysis.reliability import reverse_items
+
+    return congeneric_omega(reverse_items(items, reverse), missing=_policy(items))
 
 
 def _congruence(ctx: StageContext, loadings: pd.DataFrame, out: Path) -> None:

@@ -32,13 +32,17 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _docs(cfg: RunConfig) -> tuple[int, float]:
-    """Number of corpus documents and their mean length in tokens."""
-    n, tokens = 0, 0.0
+def _docs(cfg: RunConfig) -> dict[str, tuple[int, float]]:
+    """Corpus rows by kind (``document``: parsed; ``perception``: straight to the generator, e.g.
+    GPV's and ValueBench's; ``value``: no call) → (count, total tokens)."""
+    sizes: dict[str, tuple[int, float]] = {"document": (0, 0.0), "perception": (0, 0.0), "value": (0, 0.0)}
+
+    def add(kind: str, n: int, tokens: float) -> None:
+        sizes[kind] = (sizes[kind][0] + n, sizes[kind][1] + tokens)
+
     for source in cfg.corpus.sources:
         if source.expected_docs is not None:
-            n += source.expected_docs
-            tokens += source.expected_docs * DOC_TOKENS_DEFAULT
+            add(_kind(source.spec), source.expected_docs, source.expected_docs * DOC_TOKENS_DEFAULT)
             continue
         try:
             from gpla.corpora import load_corpus
@@ -47,14 +51,23 @@ def _docs(cfg: RunConfig) -> tuple[int, float]:
         except GplaError as err:
             raise ConfigError(f"corpus.sources: cannot size {source.spec!r} for the dry run ({err}); "
                               "give it expected_docs") from None
-        n += len(corpus)
-        tokens += float(corpus["text"].astype(str).str.len().sum()) / 4
+        for kind, rows in corpus.groupby("kind"):
+            add(str(kind), len(rows), float(rows["text"].astype(str).str.len().sum()) / 4)
     gen = cfg.corpus.generate
     if gen is not None:
         writers = len(gen.models or cfg.subjects.models) * len(gen.profiles)
-        n += writers * len(gen.seed_questions)
-        tokens += writers * len(gen.seed_questions) * gen.max_tokens
-    return n, (tokens / n if n else 0.0)
+        add("document", writers * len(gen.seed_questions), writers * len(gen.seed_questions) * gen.max_tokens)
+    return sizes
+
+
+def _kind(spec: str) -> str:
+    """The kind of a source's rows, from its spec alone (as ``gpla.corpora`` loads them)."""
+    from gpla.corpora import parse_spec
+
+    s = parse_spec(spec)
+    if s.kind == "valuebench":
+        return "document" if s.options.get("as") == "documents" else "perception"
+    return {"gpv": "perception", "valuelex": "value"}.get(s.kind, "document")
 
 
 def _n_values(cfg: RunConfig) -> int:
@@ -86,13 +99,16 @@ def estimate(cfg: RunConfig) -> pd.DataFrame:
                 calls = len(group) * len(gen.seed_questions)
                 prompt = calls * (q + group["system_prompt"].map(_tokens).mean() + 10)
                 rows.append(("corpus", str(spec), calls, prompt, calls * gen.max_tokens))
-        n_docs, doc_tokens = _docs(cfg)
-        n_perc = n_docs * cfg.gpv.perceptions_per_response
-        if cfg.corpus.perceptions == "parser":
+        sizes = _docs(cfg)
+        n_docs, doc_tokens = sizes["document"]
+        n_given, given_tokens = sizes["perception"]  # e.g. GPV's perceptions, ValueBench's answers
+        n_perc = n_docs * cfg.gpv.perceptions_per_response + n_given
+        if cfg.corpus.perceptions == "parser" and n_docs:
             rows.append(("perceptions", cfg.models.spec("parser"), n_docs,
-                         n_docs * (PARSER_OVERHEAD + doc_tokens), n_docs * PARSER_OUTPUT))
+                         n_docs * PARSER_OVERHEAD + doc_tokens, n_docs * PARSER_OUTPUT))
         rows.append(("value_mentions", cfg.models.spec("generator"), n_perc,
-                     n_perc * (GENERATOR_OVERHEAD + PERCEPTION_TOKENS), n_perc * GENERATOR_OUTPUT))
+                     n_perc * GENERATOR_OVERHEAD + (n_perc - n_given) * PERCEPTION_TOKENS + given_tokens,
+                     n_perc * GENERATOR_OUTPUT))
     if cfg.questions.file is None:
         rows.append(("questions", cfg.models.spec("designer"), n_values,
                      n_values * DESIGNER_OVERHEAD, n_values * DESIGNER_OUTPUT))

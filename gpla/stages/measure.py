@@ -22,6 +22,7 @@ from gpla.measure.prefilter import Prefilter
 from gpla.measure.subjects import build_subjects
 from gpla.models.base import EmbeddingModel
 from gpla.stages.context import BATCH_API_MAX_REQUESTS, StageContext
+from gpla.stages.validation import validate_evaluator
 
 
 def run_questions(ctx: StageContext) -> None:
@@ -95,16 +96,20 @@ def run_responses(ctx: StageContext) -> None:
 
 def run_judgments(ctx: StageContext) -> None:
     from gpla.agents import ValueEvaluator
+    from gpla.agents.value_evaluator import cut_labels
 
     cfg = ctx.config
     responses = ctx.read("responses")
     values = ctx.read("lexicon")["value"].astype(str).tolist()
     parser = ctx.perception_parser(cfg.gpv.perceptions)
     spec = cfg.models.spec("evaluator")
+    protocol = cfg.gpv.protocol
     if cfg.gpv.batch_api:  # one Batch API job per question and checkpoint, not per 64 pairs
-        evaluator = ValueEvaluator(ctx.models.batch_chat(spec), batch_size=BATCH_API_MAX_REQUESTS)
+        evaluator = ValueEvaluator(ctx.models.batch_chat(spec), batch_size=BATCH_API_MAX_REQUESTS,
+                                   protocol=protocol)
     else:
-        evaluator = ValueEvaluator(ctx.models.chat(spec))
+        evaluator = ValueEvaluator(ctx.models.chat(spec), protocol=protocol)
+    validate_evaluator(ctx, evaluator)  # [gpv] validate: against human judgments first (issue 16)
     prefilter = Prefilter.parse(cfg.gpv.prefilter)
     embedder = None
     if prefilter.mode != "off":
@@ -128,7 +133,14 @@ def run_judgments(ctx: StageContext) -> None:
         ctx.note(f"prefilter {prefilter} ({cfg.models.embedding}) removed {removed} of "
                  f"{len(out['perceptions']) * len(values)} pairs")
         ctx.info["prefilter_removed"] = removed
-    ctx.info.update(perceptions=len(out["perceptions"]), judgments=len(judgments), relevant=relevant)
+    cut = cut_labels(judgments)  # from the table, so the count survives a resumed stage
+    if any(cut.values()):
+        ctx.note(f"protocol {protocol}: every label of {cut['relevance']} pair(s) at relevance "
+                 f"(counted as not relevant) and of {cut['valence']} at valence (no score) had no "
+                 "probability (cut by the evaluator's generation config, or outside an API's top "
+                 "logprobs)")
+    ctx.info.update(perceptions=len(out["perceptions"]), judgments=len(judgments), relevant=relevant,
+                    protocol=protocol, labels_cut=cut)
     ctx.write("response_perceptions", out["perceptions"])
     ctx.write("judgments", judgments)
 

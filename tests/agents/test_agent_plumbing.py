@@ -37,13 +37,17 @@ class BatchRecorder(FakeChatModel):
         self.batches.append(len(requests))
         return super().generate(requests)
 
-    def label_probs(self, prompts: Sequence[ChatRequest], labels: Sequence[str]) -> np.ndarray:
+    def label_probs(
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: str = "gpv"
+    ) -> np.ndarray:
         self.batches.append(len(prompts))
-        return super().label_probs(prompts, labels)
+        return super().label_probs(prompts, labels, protocol)
 
 
 def last_text(r: ChatRequest) -> str:
-    return r.messages[-1].content.removeprefix("Text: ").removeprefix("Perception: ")
+    # Few-shot prompts say "Text: ", GPV's parser prompt (the default for chat models) "**Text:** ".
+    content = r.messages[-1].content.removeprefix("**Text:** ")
+    return content.removeprefix("Text: ").removeprefix("Perception: ")
 
 
 def test_parser_batches_dedupes_and_numbers_perceptions() -> None:
@@ -240,7 +244,9 @@ def test_evaluator_sorts_prompts_so_shared_prefixes_are_adjacent() -> None:
 
 def test_evaluator_rejects_wrong_label_prob_shape() -> None:
     class Broken(FakeChatModel):
-        def label_probs(self, prompts: Sequence[ChatRequest], labels: Sequence[str]) -> np.ndarray:
+        def label_probs(
+            self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: str = "gpv"
+        ) -> np.ndarray:
             return np.ones((1, 1))
 
     with pytest.raises(Exception, match="label_probs returned shape"):
@@ -365,5 +371,6 @@ def test_parser_drops_repeated_perceptions() -> None:
             '{"perceptions": ["Truth matters.", "Family first.", "truth matters.", "Truth matters."]}'
         )
     )
-    out = PerceptionParser(model).parse(pd.DataFrame({"doc_id": ["a"], "text": ["x"]}))
+    # The few-shot style's guard against small models repeating themselves; GPV's keeps every item.
+    out = PerceptionParser(model, prompt_style="fewshot").parse(pd.DataFrame({"doc_id": ["a"], "text": ["x"]}))
     assert out["text"].tolist() == ["Truth matters.", "Family first."]

@@ -145,8 +145,10 @@ def test_value_evaluator_through_openai_server(openai_server: str, llama: ChatMo
 
     remote = load_chat_model(f"openai:gemma@{openai_server}", cache=False)
     pairs = PERCEPTIONS.assign(value=["Honesty", "Achievement"])
-    over_http = ValueEvaluator(remote).evaluate(pairs)
-    in_process = ValueEvaluator(llama).evaluate(pairs)
+    # raw: the server adds BOS and sees tokens as strings, so only the raw protocol is the same
+    # computation on both sides (the README says what gpv approximates over HTTP).
+    over_http = ValueEvaluator(remote, protocol="raw").evaluate(pairs)
+    in_process = ValueEvaluator(llama, protocol="raw").evaluate(pairs)
     assert list(over_http.columns) == list(in_process.columns)
     assert over_http["p_relevant"].between(0, 1).all()
     np.testing.assert_allclose(over_http["p_relevant"], in_process["p_relevant"], atol=0.05)

@@ -9,7 +9,7 @@ import pytest
 
 from gpla.corpora import load_corpus, load_valuebench
 from gpla.corpora.valuebench import MODELS
-from gpla.errors import DataError
+from gpla.errors import ConfigError, DataError
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,23 @@ def test_one_document_per_question_and_model(valuebench: pd.DataFrame) -> None:
     assert sorted(valuebench["model"].unique()) == sorted(MODELS)
     assert valuebench.groupby("model").size().eq(1_988).all()
     assert valuebench["doc_id"].is_unique
-    assert (valuebench["kind"] == "document").all() and (valuebench["source"] == "valuebench").all()
+    # App. A.1: the responses are "each considered as one perception" (no parser call).
+    assert (valuebench["kind"] == "perception").all() and (valuebench["source"] == "valuebench").all()
     assert valuebench["text"].str.len().gt(0).all()
+
+
+def test_answers_skip_the_parser_unless_asked() -> None:
+    from gpla.lexicon.build import given_perceptions
+
+    default = load_corpus("valuebench:limit=4")
+    passed = given_perceptions(default)
+    assert passed["perception_id"].tolist() == default["doc_id"].tolist()
+    assert passed["text"].tolist() == default["text"].tolist()
+    parsed = load_corpus("valuebench:limit=4:as=documents")
+    assert parsed["kind"].eq("document").all() and given_perceptions(parsed).empty
+    assert load_corpus("valuebench:limit=4:as=perceptions").equals(default)
+    with pytest.raises(ConfigError, match="as=perceptions"):
+        load_corpus("valuebench:as=sentences")
 
 
 def test_metadata_and_order(valuebench: pd.DataFrame) -> None:

@@ -17,8 +17,9 @@ def test_build_writes_every_table(tmp_path: Path) -> None:
 
     out = tmp_path / "lex"
     # A 30-answer ValueBench sample, capped by --limit to 1 answer: the embedded model runs on CPU.
+    # as=documents: ValueBench answers are perceptions by default (no parser); this test runs the parser.
     result = CliRunner().invoke(
-        app, ["lexicon", "build", "--corpus", "valuebench:limit=30", "--limit", "1", "--out", str(out)]
+        app, ["lexicon", "build", "--corpus", "valuebench:limit=30:as=documents", "--limit", "1", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in

@@ -61,7 +61,7 @@ def _manual_probs(model_dir: Path, backend, prompt: ChatRequest, labels: list[st
     with torch.no_grad():
         logits = lm(input_ids=ids).logits[0, -1].double()
     p = torch.softmax(logits, -1).numpy()
-    token_ids = label_token_ids(labels, backend._first_token)
+    token_ids = label_token_ids(labels, backend._first_token, "raw")
     mass = np.array([p[t].sum() for t in token_ids])
     return mass / mass.sum()
 
@@ -69,7 +69,7 @@ def _manual_probs(model_dir: Path, backend, prompt: ChatRequest, labels: list[st
 def test_causal_label_probs_with_left_padding_equal_unpadded_softmax(causal_dir: Path) -> None:
     model = load_chat_model(f"hf:{causal_dir}", cache=False, batch_size=3)
     labels = ["yes", "no", "either"]
-    probs = model.label_probs(PROMPTS, labels)
+    probs = model.label_probs(PROMPTS, labels, protocol="raw")  # raw: BOS/specials, summed variants
     assert probs.shape == (3, 3)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-9)
     for row, prompt in zip(probs, PROMPTS, strict=True):

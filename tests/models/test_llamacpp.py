@@ -85,8 +85,10 @@ def _softmax_label_probs(model: ChatModel, prompt: ChatRequest, labels: list[str
 
 
 def test_label_probs_equal_a_manual_softmax_over_the_logits(embedded_model: ChatModel) -> None:
+    # The raw protocol (BOS, summed variants) is unchanged; the gpv protocol is tested in
+    # tests/evaluator/test_gpv_protocol_llamacpp.py.
     labels = ["yes", "no"]
-    probs = embedded_model.label_probs(PROMPTS, labels)
+    probs = embedded_model.label_probs(PROMPTS, labels, protocol="raw")
     assert probs.shape == (len(PROMPTS), 2)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
     # Prompts sharing a prefix take the fast path, whose label logits come from the output rows
@@ -96,14 +98,14 @@ def test_label_probs_equal_a_manual_softmax_over_the_logits(embedded_model: Chat
             row, _softmax_label_probs(embedded_model, prompt, labels), atol=1e-6
         )
     # A prompt's probabilities do not depend on its neighbours in the batch (beyond that rounding).
-    alone = embedded_model.label_probs(PROMPTS[2:3], labels)
+    alone = embedded_model.label_probs(PROMPTS[2:3], labels, protocol="raw")
     np.testing.assert_allclose(alone[0], probs[2], atol=1e-6)
 
 
 def test_shared_prefix_reuse_is_close_to_fresh_evaluation() -> None:
     labels = ["yes", "no"]
     fast = load_chat_model("llamacpp:default", cache=False, reuse_prefix=True)
-    probs = fast.label_probs(PROMPTS, labels)
+    probs = fast.label_probs(PROMPTS, labels, protocol="raw")
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
     for row, prompt in zip(probs, PROMPTS, strict=True):
         # llama.cpp's quantised kernels are not batch-invariant: decoding a suffix on top of a kept
@@ -119,8 +121,8 @@ def test_three_labels_and_clear_errors(embedded_model: ChatModel) -> None:
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
     with pytest.raises(ConfigError, match="at least two labels"):
         embedded_model.label_probs(PROMPTS[:1], ["yes"])
-    with pytest.raises(ConfigError, match="same token"):
-        embedded_model.label_probs(PROMPTS[:1], ["yes", "Yes"])
+    with pytest.raises(ConfigError, match="same token"):  # raw sums variants: both start with "yes"
+        embedded_model.label_probs(PROMPTS[:1], ["yes", "Yes"], protocol="raw")
 
 
 def test_sampling_is_reproducible_per_sample_index(embedded_model: ChatModel) -> None:

@@ -37,7 +37,7 @@ class FakeBackend(Backend):
         return out
 
     def label_probs(
-        self, prompts: Sequence[ChatRequest], labels: Sequence[str]
+        self, prompts: Sequence[ChatRequest], labels: Sequence[str], protocol: str = "gpv"
     ) -> list[Outcome[LabelProbs]]:
         if len(labels) < 2:
             raise ConfigError("need two labels")

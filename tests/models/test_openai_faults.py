@@ -148,13 +148,17 @@ def test_label_probs_from_chat_top_logprobs_and_completions_fallback(server: Fau
         {" Yes": np.log(0.5), "yes": np.log(0.1), "No": np.log(0.2), "Maybe": np.log(0.1)}
     ]
     model = _model(server)
-    probs = model.label_probs([ChatRequest.chat("Is honesty a value?")], ["yes", "no"])
+    # raw: each label sums its case and leading-space variants.
+    probs = model.label_probs([ChatRequest.chat("Is honesty a value?")], ["yes", "no"], protocol="raw")
     np.testing.assert_allclose(probs, [[0.6 / 0.8, 0.2 / 0.8]])
     assert model.routes["label_probs"] == "chat logprobs"
+    # gpv: one token per label, matched exactly as written ("No" is not "no", so it counts 0).
+    probs = model.label_probs([ChatRequest.chat("Is honesty a value?")], ["yes", "no"])
+    np.testing.assert_allclose(probs, [[1.0, 0.0]])
     # A server whose chat endpoint gives no logprobs: the completions endpoint is used instead.
     server.chat_logprobs = None
     server.completion_logprobs = {" no": np.log(0.3), " yes": np.log(0.1)}
-    probs = model.label_probs([ChatRequest.chat("Is power a value?")], ["yes", "no"])
+    probs = model.label_probs([ChatRequest.chat("Is power a value?")], ["yes", "no"], protocol="raw")
     np.testing.assert_allclose(probs, [[0.25, 0.75]])
     assert model.routes["label_probs"].startswith("completions")
     assert server.received[-1][0].endswith("/v1/completions")

@@ -58,8 +58,9 @@ def test_label_probs_agree_with_the_embedded_model(
         ChatRequest.completion(FEW_SHOT),
         ChatRequest.chat("Is honesty a value? Answer yes or no."),
     ]
-    remote = served.label_probs(prompts, ["yes", "no"])
-    local = embedded_model.label_probs(prompts, ["yes", "no"])
+    # raw: the server tokenises with BOS, as the raw protocol does locally.
+    remote = served.label_probs(prompts, ["yes", "no"], protocol="raw")
+    local = embedded_model.label_probs(prompts, ["yes", "no"], protocol="raw")
     np.testing.assert_allclose(remote.sum(axis=1), 1.0)
     # Same GGUF, but the server sees only the top 20 tokens and decodes in other batch shapes.
     np.testing.assert_allclose(remote, local, atol=0.1)

@@ -36,7 +36,9 @@ def reply(request: ChatRequest, model: str = "") -> str:
         return json.dumps({"perceptions": [f"Statement {h % 997} values honesty.",
                                            f"Statement {h % 991} values care for others."]})
     if "values" in props:
-        return json.dumps({"values": [VOCAB[h % len(VOCAB)], VOCAB[(h // 11) % len(VOCAB)]]})
+        first = h % len(VOCAB)  # two distinct values, whatever the hash
+        second = (first + 1 + (h // 11) % (len(VOCAB) - 1)) % len(VOCAB)
+        return json.dumps({"values": [VOCAB[first], VOCAB[second]]})
     if "question" in props:
         return json.dumps({"value": "v", "question": f"Should I do thing number {h % 10007}?"})
     return f"Answer {h % 100003}: I would weigh fairness against loyalty here."
@@ -59,10 +61,10 @@ class FakeSlowModel(FakeChatModel):
             time.sleep(self.delay * len(requests))
         return super().generate(requests)
 
-    def label_probs(self, prompts, labels):  # type: ignore[no-untyped-def]
+    def label_probs(self, prompts, labels, protocol="gpv"):  # type: ignore[no-untyped-def]
         if self.delay:
             time.sleep(self.delay * len(prompts))
-        return super().label_probs(prompts, labels)
+        return super().label_probs(prompts, labels, protocol)
 
 
 class FakeEmbedder:

@@ -36,7 +36,9 @@ def context(tmp_path: Path, spec: str, stage: str, pool: ModelPool) -> StageCont
         "models": {"evaluator": spec},
         "subjects": {"models": [spec], "profiles": [1, 2]},
         "administration": {"batch_api": True, "batch_size": 100, "max_tokens": 8},
-        "gpv": {"batch_api": True, "batch_size": 100, "perceptions": "whole"},
+        # raw: over HTTP the gpv protocol matches "yes"/"no" exactly as written, which this small
+        # base model often leaves out of its top 20 logprobs (NaN rows); raw also counts " Yes" etc.
+        "gpv": {"batch_api": True, "batch_size": 100, "perceptions": "whole", "protocol": "raw"},
     })  # fmt: skip
     return StageContext(config, tmp_path, pool, key=stage, log=logging.getLogger("test"), stage=stage)
 

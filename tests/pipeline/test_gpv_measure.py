@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gpla.errors import ConfigError
 from gpla.measure.gpv import aggregate, judgment_pairs, perceive
 from gpla.measure.subjects import build_subjects, profiling_prompts
 
@@ -35,13 +36,22 @@ def test_aggregate_means_relevant_scores_and_counts_evidence() -> None:
     assert m.empty_values == ["Wealth"]
 
 
-@pytest.mark.parametrize(("policy", "a_care", "c_honesty"), [("zero", 0.0, 0.0), ("value_mean", -0.4, 0.25)])
-def test_missing_cell_policies(policy: str, a_care: float, c_honesty: float) -> None:
-    m = aggregate(_judgments(), ["a", "b", "c"], ["Honesty", "Care", "Wealth"], missing=policy)  # type: ignore[arg-type]
-    assert m.X.loc["a", "Care"] == pytest.approx(a_care)
-    assert m.X.loc["c", "Honesty"] == pytest.approx(c_honesty)
+def test_missing_cells_stay_missing_by_default() -> None:
+    # GPV gives no score without a relevant perception: X must not invent one unless asked
+    # (mean imputation moved to the analysis stage, analysis.missing = "mean").
+    m = aggregate(_judgments(), ["a", "b", "c"], ["Honesty", "Care", "Wealth"])
+    assert m.policy == "nan" and m.n_missing == 6
+    assert int(m.X.isna().to_numpy().sum()) == 6
+    assert math.isnan(m.X.loc["a", "Care"]) and m.X.loc["c"].isna().all()
+
+
+def test_zero_policy_scores_missing_cells_neutral() -> None:
+    m = aggregate(_judgments(), ["a", "b", "c"], ["Honesty", "Care", "Wealth"], missing="zero")
+    assert m.X.loc["a", "Care"] == 0.0 and m.X.loc["c", "Honesty"] == 0.0
     assert m.X["Wealth"].isna().all()  # no evidence anywhere stays missing whatever the policy
     assert m.n_missing == 6
+    with pytest.raises(ConfigError, match="'nan' or 'zero'"):
+        aggregate(_judgments(), ["a"], ["Honesty"], missing="value_mean")  # type: ignore[arg-type]
 
 
 def test_pairs_all_responses_vs_per_question() -> None:

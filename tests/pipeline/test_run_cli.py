@@ -33,6 +33,10 @@ def test_paper_estimate_matches_its_design() -> None:
     assert table.loc["questions", "calls"] == 123
     # All-responses GPV: every perception (4 per response assumed) against all 123 values.
     assert table.loc["judgments: relevance", "calls"] == 693 * 123 * 4 * 123
+    # App. A.1 / Table 5: only BeaverTails' 3,012 responses are parsed; ValueBench's 11,928 answers and
+    # GPV's 24,179 perceptions go to the generator as they are; ValueLex's 745 values need no call.
+    assert table.loc["perceptions", "calls"] == 3_012
+    assert table.loc["value_mentions", "calls"] == 3_012 * 4 + 11_928 + 24_179
     priced = estimate(load_preset("paper")).dropna(subset=["cost_usd"])
     assert set(priced["model"]) >= {"openai:gpt-4o", "openai:gpt-4o-mini"}
 

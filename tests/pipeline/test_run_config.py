@@ -28,6 +28,28 @@ def test_paper_preset_has_693_subjects() -> None:
     assert cfg.lexicon.max_values == 123
 
 
+def test_paper_preset_follows_the_papers_analysis() -> None:
+    a = load_preset("paper").analysis
+    assert a.n_factors == 5  # App. B.2: five factors retained from the scree plot
+    # Dedup with Value Kaleidoscope's all-mpnet-base-v2 (§3, [82]); mapping onto Schwartz's values
+    # with text-embedding-3-large (§5.1, [58]): two different models, two keys.
+    cfg = load_preset("paper")
+    assert cfg.models.embedding == "st:all-mpnet-base-v2"
+    assert a.mapping_embedder == "openai:text-embedding-3-large"
+    # §5.1: ours constructed on a bootstrapped half, CFA on the other half, Schwartz's on all data.
+    assert (a.holdout_fraction, a.bootstrap, a.theory_data) == (0.5, "construction", "all")
+    assert cfg.gpv.missing == "nan" and a.missing == "pairwise"
+
+
+def test_missing_cells_are_kept_unless_mean_is_asked() -> None:
+    default = parse_config({"lexicon": {"file": "x.csv"}})
+    assert default.gpv.missing == "nan" and default.analysis.missing == "pairwise"
+    assert default.analysis.mapping_embedder is None  # = models.embedding
+    assert load_preset("quickstart").analysis.missing == "mean"  # asked for in the preset, with a reason
+    with pytest.raises(ConfigError, match=r'gpv.missing: .*set \[analysis\] missing = "mean"'):
+        parse_config({"lexicon": {"file": "x.csv"}, "gpv": {"missing": "value_mean"}})
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "run.toml"
     path.write_text(text)

@@ -37,13 +37,13 @@ def test_counts_resumes_and_exports(tmp_path: Path, bank: ItemBank) -> None:
         ["Like me.", "not like me at all", "I cannot answer that as an AI.", "like me, mostly"]
     )
     model = FakeChatModel(reply=lambda r: next(texts), name="fake-model")
-    first = administer(model, tmp_path, bank=bank, limit=2, batch_size=5)
+    first = administer(model, tmp_path, bank=bank, limit=2, batch_size=5, parsing="strict")
     assert (first.requested, first.already_done, first.asked) == (12, 0, 12)
     assert first.total == {"valid": 6, "refusal": 3, "invalid": 3}
     assert model.calls == 12
     assert all(r.temperature == 0.0 and r.system is None for r in map(_Req, model.requests))
 
-    again = administer(model, tmp_path, bank=bank, limit=3)
+    again = administer(model, tmp_path, bank=bank, limit=3, parsing="strict")
     assert (again.already_done, again.asked) == (12, 6) and model.calls == 18
     assert sum(again.total.values()) == 18
 
@@ -53,6 +53,23 @@ def test_counts_resumes_and_exports(tmp_path: Path, bank: ItemBank) -> None:
     assert len(averaged) == 3 and averaged["numeric_response"].between(1, 6).all()
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["total"] == again.total
+
+
+def test_answers_are_parsed_as_the_authors_did_unless_strict(
+    tmp_path: Path, bank: ItemBank
+) -> None:
+    texts = _cycle(["Like me.", "I would say: not like me at all, really", "I cannot answer that."])
+    model = FakeChatModel(reply=lambda r: next(texts), name="fake-model")
+    summary = administer(model, tmp_path, bank=bank, limit=1)
+    assert summary.parsing == "authors" and summary.total == {"valid": 4, "refusal": 2}
+    averaged = json.loads((tmp_path / "fake-model_averaged_results.json").read_text())
+    assert sorted(averaged[0]["version_responses"].values()) == [1.0, 1.0, 5.0, 5.0]
+    # Resumed with strict parsing, no model call: the export parses every stored answer again.
+    strict = administer(model, tmp_path, bank=bank, limit=1, parsing="strict")
+    assert strict.asked == 0 and strict.total == {"valid": 2, "invalid": 2, "refusal": 2}
+    assert json.loads((tmp_path / "summary.json").read_text())["parsing"] == "strict"
+    with pytest.raises(ConfigError, match="parsing must be one of authors, strict"):
+        administer(model, tmp_path, bank=bank, limit=1, parsing="loose")  # type: ignore[arg-type]
 
 
 def test_model_failure_keeps_finished_batches(tmp_path: Path, bank: ItemBank) -> None:
@@ -131,7 +148,7 @@ def _check_real_run(
     answers = _answers(out)
     assert len(answers) == n_items * len(variants)
     assert {a["variant"] for a in answers} == set(variants)
-    for a in answers:  # the recorded status is the strict parser's verdict on the recorded text
+    for a in answers:  # the recorded status is the (default) parser's verdict on the recorded text
         parsed = parse_answer(a["raw_response"])
         assert (a["status"], a["numeric_response"]) == (parsed.status, parsed.value)
     summary = json.loads((out / "summary.json").read_text())

@@ -108,3 +108,22 @@ def test_raters_missing_from_the_scores_are_left_out(participants: pd.DataFrame)
     )
     constant = ratings.assign(rating=3)
     assert annotate(constant, participants, families=["bfi"])["rho"].isna().all()
+
+
+def test_a_bank_with_annotated_correlations_gets_the_same_rule(
+    ours: pd.DataFrame, tmp_path: Path
+) -> None:
+    from gpla.portrait.annotate import significant
+    from gpla.portrait.items import default_items_path, load_items
+    from gpla.portrait.scoring import keyed_items
+
+    csv = tmp_path / "correlations.csv"
+    ours.to_csv(csv, index=False)  # what `gpla portrait annotate --out` writes
+    bank = load_items(default_items_path(), correlations=csv)
+    for family in ("pvq", "bfi"):
+        keyed = keyed_items(bank, family, reverse_negative=True)
+        expected = ours[(ours["family"] == family) & significant(ours)]
+        cols = ["portrait_id", "option_id", "dimension"]
+        assert set(keyed[cols].itertuples(index=False)) == set(
+            expected[cols].itertuples(index=False)
+        )

@@ -14,6 +14,7 @@ from gpla.portrait.averaging import (
     average_raw_dir,
     average_records,
     find_raw_files,
+    reparse_record,
 )
 
 
@@ -26,6 +27,39 @@ def test_average_reproduces_the_five_averaged_files_exactly(vp_data: Path, tmp_p
     for model, path in written.items():
         published = vp_data / "averaged_outputs" / f"{model}_averaged_results.json"
         assert path.read_bytes() == published.read_bytes(), model
+
+
+def test_reparsed_raw_answers_reproduce_the_five_averaged_files_exactly(
+    vp_data: Path, tmp_path: Path
+) -> None:
+    # Every number is read again from raw_response (or the raw answer quoted in a parse error), so
+    # this fails if our parser disagrees with the authors' on any of the 15,600 answers.
+    written = average_raw_dir(vp_data / "raw_outputs", tmp_path, reparse="authors")
+    assert len(written) == 5
+    for model, path in written.items():
+        published = vp_data / "averaged_outputs" / f"{model}_averaged_results.json"
+        assert path.read_bytes() == published.read_bytes(), model
+
+
+def test_reparse_trusts_no_stored_number() -> None:
+    wrong = {"portrait_id": 1, "option_id": 1, "raw_response": "Not like me at all.",
+             "parsed_response": "like me", "numeric_response": 5}  # fmt: skip
+    assert reparse_record(wrong, "authors")["numeric_response"] == 1
+    talk = wrong | {"raw_response": "Somewhat like me, because …"}
+    assert reparse_record(talk, "authors")["numeric_response"] == 4
+    strict = reparse_record(talk, "strict")
+    assert "numeric_response" not in strict
+    assert (
+        strict["error"] == "Could not parse valid Likert response from: Somewhat like me, because …"
+    )
+    quoted = {
+        "portrait_id": 1,
+        "option_id": 1,
+        "error": "Could not parse valid Likert response from: like me!",
+    }
+    assert reparse_record(quoted, "authors")["numeric_response"] == 5
+    api_failure = {"portrait_id": 1, "option_id": 1, "error": "rate limited"}
+    assert reparse_record(api_failure, "authors") == api_failure
 
 
 def test_failed_variants_are_excluded_and_recorded() -> None:

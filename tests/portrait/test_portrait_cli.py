@@ -71,7 +71,7 @@ def test_score_options(three_models: Path, tmp_path: Path) -> None:
             str(out),
             "--families",
             "pvq",
-            "--exclusions",
+            "--max-p",
             "none",
         ]
     )
@@ -88,6 +88,24 @@ def test_average(vp_data: Path, tmp_path: Path) -> None:
     for path in (vp_data / "raw_outputs").glob("mistral-tiny_*_results.json"):
         (raw / path.name).symlink_to(path)
     _ok(["average", "--raw", str(raw), "--out", str(tmp_path / "avg")])
+    _ok(["average", "--raw", str(raw), "--out", str(tmp_path / "re"), "--reparse"])
+    name = "mistral-tiny_averaged_results.json"
+    assert (tmp_path / "re" / name).read_bytes() == (
+        vp_data / "averaged_outputs" / name
+    ).read_bytes()
+    _ok(
+        [
+            "average",
+            "--raw",
+            str(raw),
+            "--out",
+            str(tmp_path / "st"),
+            "--reparse",
+            "--parsing",
+            "strict",
+        ]
+    )
+    assert (tmp_path / "st" / name).read_bytes() != (tmp_path / "re" / name).read_bytes()
     ours = (tmp_path / "avg" / "mistral-tiny_averaged_results.json").read_bytes()
     assert (
         ours == (vp_data / "averaged_outputs" / "mistral-tiny_averaged_results.json").read_bytes()
@@ -135,6 +153,10 @@ def test_bad_input_raises_one_user_error(tmp_path: Path) -> None:
         "not PORTRAIT:OPTION:DIMENSION": [
             "score", "--responses", str(tmp_path), "--out", str(tmp_path / "x.csv"), "--exclusions", "3902-4",
         ],
+        "--max-p: expected a number": [
+            "score", "--responses", str(tmp_path), "--out", str(tmp_path / "x.csv"), "--max-p", "five",
+        ],
+        "parsing must be one of": ["average", "--raw", str(tmp_path), "--out", str(tmp_path), "--parsing", "x"],
         "--families": ["reliability", "--responses", str(tmp_path), "--out", "x.csv", "--families", "mbti"],
         "--family: expected one family": ["coverage", "--family", "pvq,bfi"],
     }  # fmt: skip

@@ -15,7 +15,9 @@ TABLE_2_OURS = (0.174, 0.128, 0.056, 0.056, 0.047, 0.127, 0.112, 0.076, 0.090, 0
 
 
 def test_reproduces_table_2_from_the_item_bank(bank: ItemBank) -> None:
-    result = coverage(bank.correlations, "pvq")
+    # Table 2 counts |r| > 0.3 without the p criterion: 553 pairs (549 with p < 0.05, VP §1).
+    assert int(coverage(bank.correlations, "pvq").counts.sum()) == 549
+    result = coverage(bank.correlations, "pvq", alpha=None)
     np.testing.assert_allclose(result.shares.to_numpy(), TABLE_2_OURS, atol=0.0005 + 1e-9)
     assert result.std == pytest.approx(0.042, abs=0.0005)
     assert result.imbalance_ratio == pytest.approx(3.69, abs=0.005)

@@ -46,6 +46,24 @@ def test_correlation_matrix_is_items_by_dimensions(bank: ItemBank) -> None:
     assert matrix.loc[(1025, 1), "Conscientiousness"] == pytest.approx(float(row["r"].iloc[0]))
 
 
+def test_a_bank_may_list_p_values(tmp_path: Path) -> None:
+    path = tmp_path / "bank.json"
+    outputs = [
+        {"id": 1, "content": "r", "correlations": [["Power", 0.5, 0.001], ["Hedonism", 0.4]]}
+    ]
+    path.write_text(
+        json.dumps([{"portrait_id": 3001, "content": {"text": "q"}, "outputs": outputs}])
+    )
+    corr = load_items(path).correlations.set_index("dimension")
+    assert corr.loc["Power", "p_value"] == 0.001 and corr["p_value"].isna().sum() == 1
+    outputs[0]["correlations"] = [["Power", 0.5, 0.001, 7]]
+    path.write_text(
+        json.dumps([{"portrait_id": 3001, "content": {"text": "q"}, "outputs": outputs}])
+    )
+    with pytest.raises(DataError, match="output 1: malformed item"):
+        load_items(path)
+
+
 def test_bad_bank_files_raise_one_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
     with pytest.raises(DataError, match="not found"):

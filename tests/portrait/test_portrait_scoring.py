@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from gpla.errors import DataError
-from gpla.portrait.items import FAMILIES, ItemBank
+from gpla.portrait.items import FAMILIES, ItemBank, default_items_path, load_items
 from gpla.portrait.scoring import PAPER_BFI_FACTOR, keyed_items, score, wide_scores
 
 # Value Portrait paper, Table 5 (and Table 7 for the last four), re-typed; columns Uni, Ben, Con, Tra,
@@ -126,10 +126,54 @@ def test_reproduces_table_6_on_the_papers_five_point_range(scores: pd.DataFrame)
         np.testing.assert_allclose(table.loc[model].to_numpy(), published, atol=TOL, err_msg=model)
 
 
-def test_the_authors_exclusions_are_needed(averaged: pd.DataFrame, bank: ItemBank) -> None:
-    # Without the three excluded pairs qwen-plus Universalism is 0.42, not the published 0.48.
-    plain = wide_scores(score(averaged, bank, families=["pvq"], exclusions=()), "pvq")
+# The pairs the authors' score.py leaves out by hand (holi-lab/ValuePortrait, lm_evaluation/score.py).
+AUTHORS_EXCLUDED = {(3902, 4, "Achievement"), (1901, 1, "Universalism"), (2901, 4, "Extraversion")}
+
+
+def _pairs(keyed: pd.DataFrame) -> set[tuple[int, int, str]]:
+    return set(zip(keyed["portrait_id"], keyed["option_id"], keyed["dimension"], strict=True))
+
+
+def test_the_p_rule_keeps_the_pairs_the_authors_kept(bank: ItemBank) -> None:
+    kept = {}
+    for family in FAMILIES:
+        by_r = _pairs(keyed_items(bank, family, max_p=None))
+        kept[family] = _pairs(keyed_items(bank, family))
+        authors = by_r - AUTHORS_EXCLUDED
+        if family == "higher_pvq":
+            # The rule drops one pair the authors kept (r 0.301, p 0.056; no table shows it).
+            assert authors - kept[family] == {(1902, 2, "Openness_to_Change")}
+            assert kept[family] < authors
+        else:
+            assert kept[family] == authors, family
+    assert {f: len(k) for f, k in kept.items()} == {"pvq": 284, "higher_pvq": 114, "bfi": 227}
+    # Both signs: the paper's counts of significant pairs (§1: 549 with PVQ, 287 with BFI).
+    assert len(keyed_items(bank, "pvq", reverse_negative=True)) == 549
+    assert len(keyed_items(bank, "bfi", reverse_negative=True)) == 287
+
+
+def test_without_the_p_rule_table_5_is_not_reproduced(
+    averaged: pd.DataFrame, bank: ItemBank
+) -> None:
+    # Ignoring p-values, qwen-plus Universalism is 0.42, not the published 0.48.
+    plain = wide_scores(score(averaged, bank, families=["pvq"], max_p=None), "pvq")
     assert plain.loc["qwen-plus", "Universalism"] == pytest.approx(0.423, abs=0.001)
+    ruled = wide_scores(score(averaged, bank, families=["pvq"]), "pvq")
+    assert ruled.loc["qwen-plus", "Universalism"] == pytest.approx(0.48, abs=TOL)
+
+
+def test_p_values_come_with_the_bank_and_are_required(bank: ItemBank) -> None:
+    # The bank file lists r only; the authors' correlation files give the same r and the p-values.
+    bare = load_items(default_items_path())
+    assert bare.correlations["p_value"].isna().all()
+    keys = ["portrait_id", "option_id", "family", "dimension"]
+    both = bare.correlations.merge(bank.correlations, on=keys, validate="one_to_one")
+    assert len(both) == 9880 and (both["r_x"] == both["r_y"]).all()
+    assert bank.correlations["p_value"].notna().all()
+    with pytest.raises(DataError, match="no p-value for 286 pvq item–dimension pair"):
+        keyed_items(bare, "pvq")
+    assert len(keyed_items(bare, "pvq", max_p=None)) == 286
+    assert len(keyed_items(bank, "pvq", max_p=0.001)) < 284  # the threshold is an option
 
 
 def test_item_counts_and_centering(

@@ -1,8 +1,11 @@
 """Value Evaluator prompts: GPV's ValueLlama protocol (Ye et al., "Generative Psychometrics for Values").
 
-Plain completion prompts (no chat template) ending in ``Sentence: {s}\\nValue: {v}\\nOutput:\\n``; the
-answer is read as label probabilities of the next token: relevance "yes"/"no", valence
-"support"/"oppose"/"either". Keeping this layout lets ``hf:Value4AI/ValueLlama-3-8B`` reproduce GPV.
+The two templates are GPV's own strings, verbatim: ValueLlama was fine-tuned on them, so a word of
+difference changes its answers. Source: github.com/Value4AI/gpv, ``gpv/valuellama.py``
+(``ValueLlama.__init__``, ``self.valence_template`` and ``self.relevance_template``). They are plain
+completion prompts (no chat template) ending in ``Sentence: {s}\\nValue: {v}\\nOutput:\\n`` (a real
+newline after "Output:"); the answer is the next token's label probabilities: relevance "yes"/"no",
+valence "support"/"oppose"/"either".
 
 Everything up to ``Value: `` depends only on the sentence, so the prompts of one perception share a
 prefix that a backend can keep in its KV cache across values (issue 8).
@@ -10,23 +13,27 @@ prefix that a backend can keep in its KV cache across values (issue 8).
 
 from __future__ import annotations
 
+import re
+
 RELEVANCE_LABELS = ("yes", "no")
 VALENCE_LABELS = ("support", "oppose", "either")
 
+# Verbatim from Value4AI/gpv gpv/valuellama.py (relevance_template / valence_template, first line).
 RELEVANCE_TASK = (
     "[Task] Given a sentence and a value, determine whether the sentence is relevant to the value. "
     'If the sentence is relevant to the value, output "yes", otherwise output "no".'
 )
 VALENCE_TASK = (
     "[Task] Given a sentence and a value, determine whether the sentence supports or opposes the value. "
-    'If the sentence supports the value, output "support"; if it opposes the value, output "oppose"; '
-    'if it needs more context to decide, output "either".'
+    'If the sentence supports the value, output "support". If the sentence opposes the value, output '
+    '"oppose". If you need more context to make a decision, output "either".'
 )
 
 
 def _one_line(text: str) -> str:
-    # A newline inside the sentence or value would break the line-based layout the model was trained on.
-    return " ".join(str(text).split())
+    # A line break inside the sentence or value would break the line-based layout the model was
+    # trained on; GPV formats its input as given, so text without line breaks is left untouched.
+    return re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", str(text).strip("\r\n"))
 
 
 def sentence_prefix(task: str, sentence: str) -> str:
@@ -35,10 +42,10 @@ def sentence_prefix(task: str, sentence: str) -> str:
 
 
 def relevance_prompt(sentence: str, value: str) -> str:
-    """Is ``sentence`` relevant to ``value``? The next token answers "yes" or "no"."""
+    """GPV's ``relevance_template.format(sentence=..., value=...)``: the next token answers "yes"/"no"."""
     return f"{sentence_prefix(RELEVANCE_TASK, sentence)}{_one_line(value)}\nOutput:\n"
 
 
 def valence_prompt(sentence: str, value: str) -> str:
-    """Does ``sentence`` support, oppose, or need more context for ``value``?"""
+    """GPV's ``valence_template.format(...)``: "support", "oppose" or "either" (needs more context)."""
     return f"{sentence_prefix(VALENCE_TASK, sentence)}{_one_line(value)}\nOutput:\n"

@@ -1,7 +1,9 @@
 """Value Generator prompts: the values behind a perception, as short Title Case noun phrases.
 
-Two styles: a few-shot JSON prompt for chat/base LLMs, and Kaleido's seq2seq input (Sorensen et al.),
-whose beam-search outputs read ``Value: Honesty`` / ``Right: ...`` / ``Duty: ...``.
+Two styles: a few-shot JSON prompt for chat/base LLMs, and a ``[Generate]`` input for a Kaleido-style
+seq2seq model (Sorensen et al.) reached without its config, whose outputs read ``Value: Honesty`` /
+``Right: ...`` / ``Duty: ...``. A checkpoint that carries Kaleido's own templates runs Kaleido's
+system instead (``gpla.agents.kaleido``), which reads the templates from the checkpoint.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def values_request(perception: str, max_tokens: int = 96, completion: bool = Fal
 
 
 def kaleido_request(perception: str, max_tokens: int = 32) -> ChatRequest:
-    """Kaleido's generation input (a raw seq2seq prompt, no chat template)."""
+    """A ``[Generate]`` input for a Kaleido-style model without its config (a raw seq2seq prompt; not
+    the checkpoint's own template, which ``KaleidoGenerator`` reads from its config)."""
     return ChatRequest.completion(
         f"[Generate]:\tSituation: {' '.join(perception.split())}",
         temperature=0.0,
