@@ -58,7 +58,8 @@ class ValueGenerator(JsonAgent):
             repair=repair,
             prompt_format=prompt_format,
         )
-        system = is_kaleido_model(self.model) if style != "fewshot" else False
+        asked_fewshot = style == "fewshot"
+        system = is_kaleido_model(self.model) if not asked_fewshot else False
         if style == "auto":
             style = "kaleido" if system or "kaleido" in self.model.name.lower() else "fewshot"
         self.style: Style = style
@@ -66,7 +67,8 @@ class ValueGenerator(JsonAgent):
         if kaleido and not (style == "kaleido" and system):
             raise ConfigError(
                 f"ValueGenerator: Kaleido options {sorted(kaleido)} need a seq2seq model with Kaleido's "
-                f"task templates; {self.model.name} has none"
+                "task templates and style kaleido or auto; "
+                + ("the style is 'fewshot'" if asked_fewshot else f"{self.model.name} has none")
             )
         # Kaleido's own system when the checkpoint carries its templates (see KaleidoGenerator).
         self.kaleido_system = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
@@ -100,6 +101,8 @@ class MeasurementInvariance:
             model = MultiGroupModel(spec, len(blocks), LEVELS[level])
             if previous is not None:
                 start = model.pack([previous.matrices(g) for g in range(len(blocks))])
+                if not np.isfinite(model.discrepancy(start, stats)):
+                    start = None  # an improper previous level (heywood="warn"): start afresh
             fit = fit_model(
                 model, stats, labels, start=start, grad_tol=self.grad_tol, max_iter=self.max_iter, heywood=self.heywood,
                 what=f"invariance ({level})",
@@ -113,6 +116,8 @@ class MeasurementInvariance:
     def _groups(self, X: pd.DataFrame, spec: CFASpec) -> tuple[list[Any], list[str]]:
         if self.group not in X.columns:
             raise DataError(f"invariance: no group column {self.group!r} in the data")
+        if self.group in spec.observed:
+            raise DataError(f"invariance: the group column {self.group!r} is a variable of the model")
         columns = _resolve_columns(spec.observed, X.drop(columns=[self.group]))
         frame = validate_numeric(
             X[list(columns.values())], what="invariance data", missing="pairwise", min_rows=2

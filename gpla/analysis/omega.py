@@ -28,7 +28,7 @@ from gpla.analysis.data import (
 from gpla.analysis.efa import FactorAnalysis, oblimin
 from gpla.analysis.efa_extract import METHODS, Method
 from gpla.analysis.reliability import reverse_items
-from gpla.errors import ConfigError
+from gpla.errors import ConfigError, DataError
 
 
 class CFAOmega:
@@ -101,7 +101,13 @@ def congeneric_omega(items: pd.DataFrame, *, missing: MissingPolicy = "raise") -
     λᵢ·sd(η) = λᵢ_std·sᵢ and omega = (Σ λᵢ_std sᵢ)² / 1ᵀS1 (N or N − 1 cancels). Fitting it by
     `FactorAnalysis` needs no semopy model per scale, which keeps the run report's Table 1 cheap.
     Reverse-keyed items must be recoded first (a negative loading subtracts from the sum)."""
-    data = validate_numeric(items, what="omega data", missing=missing, min_cols=2)
+    if items.shape[1] < 3:
+        # One factor on two items has 4 parameters for 3 moments: the loadings, and so omega, are
+        # whatever the optimiser stops at (lavaan refuses the model as not identified).
+        raise DataError(
+            f"omega needs at least 3 items for a one-factor model to be identified, got {items.shape[1]}"
+        )
+    data = validate_numeric(items, what="omega data", missing=missing, min_cols=3)
     fit = FactorAnalysis(1, "ml", "none", missing=missing).fit(data)
     cov = data.cov().to_numpy()
     lam = fit.loadings_.to_numpy()[:, 0] * np.sqrt(np.diag(cov))

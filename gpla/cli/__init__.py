@@ -37,14 +37,25 @@ for _name in _GROUPS:
 
 
 def main() -> None:
-    """Entry point: user errors (``GplaError``) print one line and exit 2, never a traceback.
+    """Entry point: user errors (``GplaError``) and file-system errors print one line and exit 2,
+    never a traceback (``GPLA_DEBUG=1`` re-raises them, for developers).
 
     Typer's standalone mode already turns usage errors into a message and an exit code.
     """
+    import os
+
     from gpla.errors import GplaError
 
     try:
         app()
-    except GplaError as err:
-        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    except (GplaError, OSError) as err:
+        if os.environ.get("GPLA_DEBUG"):
+            raise
+        typer.secho(f"error: {_one_line(err)}", fg=typer.colors.RED, err=True)
         raise SystemExit(2) from None
+
+
+def _one_line(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.filename is not None:
+        return f"{err.strerror or type(err).__name__}: {err.filename}"
+    return str(err)

@@ -6,6 +6,7 @@ Statistics are imported inside the command functions so `gpla --help` stays fast
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -40,6 +41,10 @@ def invariance_command(
     missing: Annotated[
         str, typer.Option(help="NaNs: 'raise' (refuse) or 'listwise' (drop incomplete rows, as lavaan).")
     ] = "raise",
+    heywood: Annotated[
+        str, typer.Option(help="A negative variance estimate (Heywood case): 'raise' or 'warn'.")
+    ] = "raise",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON on stdout (nothing else).")] = False,
 ) -> None:
     """Measurement invariance across groups: multi-group CFA (ML) at each level, as lavaan's
     cfa(group=, group.equal=) + fitMeasures + lavTestLRT.
@@ -56,12 +61,15 @@ def invariance_command(
     wanted = [part.strip() for part in levels.split(",") if part.strip()]
     frame = read_csv_data(data)
     result = MeasurementInvariance(
-        syntax.read_text(encoding="utf-8"), group, wanted, missing=missing  # type: ignore[arg-type]
+        syntax.read_text(encoding="utf-8"), group, wanted, missing=missing,  # type: ignore[arg-type]
+        heywood=_option(heywood, ("raise", "warn"), "--heywood"),
     ).fit(frame)
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
-    _print_invariance(result)
+    _emit({**result.to_dict(), "warnings": result.warnings_}, as_json, json_out)
+    if as_json:
+        for warning in result.warnings_:
+            typer.echo(f"warning: {warning}", err=True)
+    else:
+        _print_invariance(result)
 
 
 def _print_invariance(result: MeasurementInvariance) -> None:
@@ -102,7 +110,7 @@ def _emit(report: dict[str, Any], as_json: bool, path: Path | None) -> None:
     """Write `report` to `path` and, with --json, print it as the only thing on stdout."""
     import sys
 
-    text = json.dumps(report, indent=2, default=_jsonable) + "\n"
+    text = _json_text(report)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -110,10 +118,22 @@ def _emit(report: dict[str, Any], as_json: bool, path: Path | None) -> None:
         sys.stdout.write(text)
 
 
-def _jsonable(value: Any) -> Any:
+def _json_text(report: Any) -> str:
+    """Strict JSON: an undefined index (NaN, e.g. TLI or a p-value at df = 0) is written as null,
+    since NaN is not JSON and jq and other readers refuse it."""
+    return json.dumps(_finite(report), indent=2, allow_nan=False) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
     if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _split_items(option: str | None) -> list[str]:
@@ -261,7 +281,7 @@ def efa_command(
             fit.factor_correlation_.to_csv(out / "phi.csv")
         pd_table = fit.communalities_.to_frame().join(fit.uniquenesses_)
         pd_table.to_csv(out / "communalities.csv")
-        (out / "fit.json").write_text(json.dumps(stats, indent=2, default=_jsonable) + "\n", encoding="utf-8")
+        (out / "fit.json").write_text(_json_text(stats), encoding="utf-8")
     for warning in fit.warnings_:
         typer.echo(f"warning: {warning}", err=True)
     if as_json:

@@ -43,13 +43,13 @@ class Seq2SeqTasks:
     """``hf:NAME`` as a task model: ``task_params``/``system_params`` from its config, ``beams``, and
     ``label_probs``. Shares the process-wide loaded model with ``HFBackend``."""
 
-    def __init__(self, model: str, device: str = "cpu") -> None:
+    def __init__(self, model: str, device: str = "cpu", dtype: str = "float32") -> None:
         from gpla.models.hf import _load
 
         self.model = model
         self.name = f"hf:{model}"
         self.device = device
-        self._tok, self._lm, self._lock = _load(model, device)
+        self._tok, self._lm, self._lock = _load(model, device, dtype)
         if not self._lm.config.is_encoder_decoder:
             raise ConfigError(f"{self.name} is not a seq2seq (encoder-decoder) model")
         self.task_params: dict[str, Any] = dict(
@@ -160,29 +160,35 @@ class Seq2SeqTasks:
         return np.concatenate(rows) if rows else np.zeros((0, len(words)))
 
 
-_tasks: dict[tuple[str, str], Seq2SeqTasks] = {}
+_tasks: dict[tuple[str, str, str], Seq2SeqTasks] = {}
 _tasks_lock = threading.Lock()
 
 
 def seq2seq_tasks(model: Any, required: Sequence[str] = ()) -> Seq2SeqTasks | None:
     """``model`` (an ``hf:`` spec, a loaded ``hf:`` chat model or its backend) as a task model when it
     is a seq2seq checkpoint whose config names every task in ``required``; None otherwise."""
+    from gpla.models.hf import _load, resolve_dtype
+
     if isinstance(model, str):
-        kind, _, name = model.strip().partition(":")
-        if kind != "hf" or not name:
+        if not model.strip().startswith("hf:"):
             return None
-        device = "cpu"
+        from gpla.models.registry import parse_spec
+
+        spec = parse_spec(model)
+        options = dict(spec.options)
+        name, device = spec.model, options.get("device", "cpu")
+        dtype = resolve_dtype(options.get("dtype", "auto"), device)
     else:
         backend = getattr(model, "backend", model)
         if getattr(backend, "kind", None) != "hf" or not getattr(backend, "seq2seq", False):
             return None
-        name, device = backend.model, backend.device
-    from gpla.models.hf import _load
-
+        # The chat backend's own weights (same dtype), not a second copy of the checkpoint.
+        name, device, dtype = backend.model, backend.device, backend.dtype
+    key = (name, device, dtype)
     with _tasks_lock:
-        if (name, device) not in _tasks:
-            if not _load(name, device)[1].config.is_encoder_decoder:
+        if key not in _tasks:
+            if not _load(name, device, dtype)[1].config.is_encoder_decoder:
                 return None
-            _tasks[(name, device)] = Seq2SeqTasks(name, device)
-    tasks = _tasks[(name, device)]
+            _tasks[key] = Seq2SeqTasks(name, device, dtype)
+    tasks = _tasks[key]
     return tasks if all(t in tasks.task_params for t in required) else None

@@ -102,7 +102,8 @@ def test_evaluator_prompts_follow_valuellama_protocol() -> None:
     assert p.startswith(
         "[Task] Given a sentence and a value, determine whether the sentence is relevant"
     )
-    assert p.endswith("\nSentence: Lying is sometimes fine.\nValue: Honesty\nOutput:\n")
+    # As GPV's str.format: the sentence goes in as given, line break included.
+    assert p.endswith("\nSentence: Lying is\nsometimes fine.\nValue: Honesty\nOutput:\n")
     assert '"yes"' in p and '"no"' in p
     v = valence_prompt("Lying is sometimes fine.", "Honesty")
     assert all(f'"{label}"' in v for label in ("support", "oppose", "either"))

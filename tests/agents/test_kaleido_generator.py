@@ -247,8 +247,20 @@ def test_value_generator_runs_kaleido_for_kaleido_checkpoints(kaleido_dir: Path)
     assert gen.style == "kaleido" and gen.kaleido_system is not None
     perceptions = pd.DataFrame({"perception_id": [1], "text": [ACTION]})
     pd.testing.assert_frame_equal(gen.generate(perceptions), KaleidoGenerator(spec, **options).generate(perceptions))
-    with pytest.raises(ConfigError, match=r"need a seq2seq model with Kaleido's task templates"):
+    with pytest.raises(ConfigError, match=r"need a seq2seq model with Kaleido's task templates.*has none"):
         ValueGenerator(FakeChatModel(), kaleido=options)
+    with pytest.raises(ConfigError, match=r"the style is 'fewshot'"):  # the model has them: say why
+        ValueGenerator(spec, style="fewshot", kaleido=options)
+
+
+def test_task_model_shares_the_chat_backends_weights_and_dtype(kaleido_dir: Path) -> None:
+    from gpla.models import load_chat_model
+
+    chat = load_chat_model(f"hf:{kaleido_dir}?dtype=bfloat16", cache=False)
+    tasks = seq2seq_tasks(chat, ("generate", "relevance"))
+    assert tasks is not None and tasks._lm is chat.backend._lm  # type: ignore[attr-defined]
+    spec = seq2seq_tasks(f"hf:{kaleido_dir}?dtype=bfloat16", ("generate",))
+    assert spec is tasks  # the spec's options are honoured, not read as part of the folder name
 
 
 def test_checkpoint_without_thresholds_needs_them_given(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import json
 import pandas as pd
 import pytest
 
-from gpla.analysis.omega import CFAOmega, HierarchicalOmega
+from gpla.analysis.omega import CFAOmega, HierarchicalOmega, congeneric_omega
 from gpla.errors import ConfigError, DataError
 from gpla.shared import shared_path
 
@@ -70,3 +70,6 @@ def test_omega_refuses_bad_input(bfi: pd.DataFrame, model: str) -> None:
         CFAOmega(model).fit(bfi.drop(columns=["A1"]))
     with pytest.raises(DataError, match="rows for 25 columns"):
         HierarchicalOmega(3).fit(bfi.head(25))
+    # one factor on two items is not identified: any split of the loadings fits, so no omega
+    with pytest.raises(DataError, match="at least 3 items"):
+        congeneric_omega(bfi[["A2", "A3"]])

@@ -13,8 +13,6 @@ prefix that a backend can keep in its KV cache across values (issue 8).
 
 from __future__ import annotations
 
-import re
-
 RELEVANCE_LABELS = ("yes", "no")
 VALENCE_LABELS = ("support", "oppose", "either")
 
@@ -30,22 +28,19 @@ VALENCE_TASK = (
 )
 
 
-def _one_line(text: str) -> str:
-    # A line break inside the sentence or value would break the line-based layout the model was
-    # trained on; GPV formats its input as given, so text without line breaks is left untouched.
-    return re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", str(text).strip("\r\n"))
-
-
 def sentence_prefix(task: str, sentence: str) -> str:
-    """The part shared by every value of one sentence (ends with ``Value: ``)."""
-    return f"{task}\nSentence: {_one_line(sentence)}\nValue: "
+    """The part shared by every value of one sentence (ends with ``Value: ``).
+
+    The sentence goes in as given, line breaks included: GPV's ``str.format`` does not clean it.
+    """
+    return f"{task}\nSentence: {sentence}\nValue: "
 
 
 def relevance_prompt(sentence: str, value: str) -> str:
     """GPV's ``relevance_template.format(sentence=..., value=...)``: the next token answers "yes"/"no"."""
-    return f"{sentence_prefix(RELEVANCE_TASK, sentence)}{_one_line(value)}\nOutput:\n"
+    return f"{sentence_prefix(RELEVANCE_TASK, sentence)}{value}\nOutput:\n"
 
 
 def valence_prompt(sentence: str, value: str) -> str:
     """GPV's ``valence_template.format(...)``: "support", "oppose" or "either" (needs more context)."""
-    return f"{sentence_prefix(VALENCE_TASK, sentence)}{_one_line(value)}\nOutput:\n"
+    return f"{sentence_prefix(VALENCE_TASK, sentence)}{value}\nOutput:\n"
