@@ -129,9 +129,9 @@ class FactorAnalysis:
         self.correlation_ = corr
         self.n_iter_ = fitted.n_iter
         if self.fit_stats_["dof"] < 0:
-            self.warnings_.append(
+            raise FactorFitError(
                 f"{k} factors for {p} variables leave negative degrees of freedom "
-                f"({self.fit_stats_['dof']:g}): the model is not identified"
+                f"({self.fit_stats_['dof']:g}): the model is not identified; use fewer factors"
             )
         self._check_heywood(fitted.uniquenesses, h2, variables)
         return self

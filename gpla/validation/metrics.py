@@ -264,11 +264,13 @@ def recall_curve(
 
 
 def no_better(candidate: Estimate, baseline: Estimate) -> bool:
-    """True when ``candidate`` is not clearly above ``baseline``: lower, or their intervals overlap."""
-    if np.isnan(candidate.value) or np.isnan(baseline.value):
+    """True when ``candidate`` is not clearly above ``baseline``: lower, their intervals overlap, or
+    what would show it above (its estimate, either interval end) is undefined. A baseline without an
+    estimate says nothing, so then False."""
+    if np.isnan(baseline.value):
         return False
-    if candidate.value <= baseline.value:
+    if np.isnan(candidate.value) or candidate.value <= baseline.value:
         return True
     if np.isnan(candidate.low) or np.isnan(baseline.high):
-        return False
+        return True
     return bool(candidate.low <= baseline.high)

@@ -107,6 +107,9 @@ def test_bad_input_is_refused(bfi: pd.DataFrame) -> None:
         FactorAnalysis(25).fit(bfi)
     with pytest.raises(DataError, match="missing values"):
         FactorAnalysis(2).fit(_ref("bfi.csv").iloc[:, :25])
+    # 5 variables, 3 factors: ((5-3)^2 - (5+3)) / 2 = -2 degrees of freedom, not identified.
+    with pytest.raises(FactorFitError, match="negative degrees of freedom"):
+        FactorAnalysis(3).fit(bfi.iloc[:, :5])
 
 
 def test_unconverged_oblimin_is_an_error(bfi: pd.DataFrame) -> None:

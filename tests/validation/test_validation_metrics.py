@@ -102,3 +102,7 @@ def test_no_better_when_lower_or_overlapping() -> None:
     assert no_better(Estimate(0.55, 0.5, 0.6, 100), base)  # lower
     assert no_better(Estimate(0.63, 0.6, 0.7, 100), base)  # higher but overlapping
     assert not no_better(Estimate(0.8, 0.75, 0.85, 100), base)
+    nan = float("nan")
+    assert no_better(Estimate(nan, nan, nan, 100), base)  # undefined AUC shows nothing
+    assert no_better(Estimate(0.8, nan, nan, 100), base)  # no interval: not clearly above
+    assert not no_better(Estimate(0.8, 0.75, 0.85, 100), Estimate(nan, nan, nan, 100))
