@@ -314,13 +314,44 @@ class RunConfig(_Section):
                     update={"file": fix(self.questions.file) or self.questions.file}
                 ),
                 "analysis": self.analysis.model_copy(
-                    update={"schwartz_scores": fix(self.analysis.schwartz_scores) or self.analysis.schwartz_scores}
+                    update={"schwartz_scores": fix(self.analysis.schwartz_scores) or self.analysis.schwartz_scores,
+                            "compare_systems": [_system_spec_with_base(x, base)
+                                                for x in self.analysis.compare_systems]}
+                ),
+                "corpus": self.corpus.model_copy(
+                    update={"sources": [src.model_copy(update={"spec": _corpus_spec_with_base(src.spec, base)})
+                                        for src in self.corpus.sources]}
                 ),
             }
         )
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+def _corpus_spec_with_base(spec: str, base: Path) -> str:
+    """The corpus spec with its file resolved against `base` (``csv:data/x.csv:text=COL``)."""
+    from gpla.corpora.spec import parse_spec
+
+    try:
+        parsed = parse_spec(spec)
+    except ConfigError:
+        return spec  # reported with its key path when the corpus is loaded or dry-run
+    if parsed.path is None or Path(parsed.path).is_absolute():
+        return spec
+    path = str((base / parsed.path).resolve())
+    if not spec.strip().startswith(f"{parsed.kind}:"):
+        return path  # a bare path: its kind comes from its suffix
+    return ":".join([parsed.kind, path, *(f"{k}={v}" for k, v in parsed.options.items())])
+
+
+def _system_spec_with_base(spec: str, base: Path) -> str:
+    """A compared system's file (``my.toml``, ``map:my.csv``) resolved against `base`; names stay."""
+    prefix = "map:" if spec.startswith("map:") else ""
+    rest = spec.removeprefix(prefix)
+    if "." not in Path(rest).name or Path(rest).is_absolute():  # ours, schwartz-h, five-factor...
+        return spec
+    return f"{prefix}{(base / rest).resolve()}"
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

@@ -129,7 +129,7 @@ class Pipeline:
         for stage in STAGES:
             settings = _jsonable(stage.settings(self.config))
             inputs = {str(p): _sha256(p) for p in _input_files(settings)}
-            blob = json.dumps([stage.name, settings, inputs, previous], sort_keys=True, default=str)
+            blob = json.dumps([stage.name, stage.code, settings, inputs, previous], sort_keys=True, default=str)
             previous = hashlib.sha256(blob.encode()).hexdigest()[:16]
             keys[stage.name] = (previous, inputs)
         return keys
@@ -192,6 +192,12 @@ class Pipeline:
                    manifest: dict[str, Any], log: logging.Logger) -> StageOutcome:
         ctx = StageContext(self.config, self.run_dir, self.models, key, log, stage.name)
         before = self.models.usage()
+
+        def persist_usage() -> None:  # after each checkpoint: calls paid before a kill stay counted
+            stages_state[stage.name]["usage"] = _delta(self.models.usage(), before)
+            self._write_manifest(manifest)
+
+        ctx.on_checkpoint = persist_usage
         started = time.perf_counter()
         stages_state[stage.name] = {"status": "running", "key": key, "started": _now()}
         self._write_manifest(manifest)

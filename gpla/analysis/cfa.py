@@ -23,8 +23,8 @@ import pandas as pd
 from gpla.analysis.cfa_polish import polish
 from gpla.analysis.data import check_enough_rows, check_positive_definite, validate_numeric
 from gpla.analysis.fit_indices import lavaan_fit_indices
+from gpla.analysis.lavaan import resolve_columns
 from gpla.errors import ConfigError, DataError
-from gpla.systems.lavaan import identifier
 
 # A variance estimate this close to semopy's lower bound of 0 (relative to the variable's variance)
 # was clamped there: the unconstrained ML estimate, which lavaan reports, is negative.
@@ -104,7 +104,7 @@ class CFA:
         check_positive_definite(frame.corr(), what="CFA data")
         _check_indicator_counts(measurement, covariances)
 
-        sem = semopy.Model(self.model)
+        sem = semopy.Model(_explicit_factor_covariances(self.model))
         sem.load(frame)
         npar = len(sem.param_vals)
         p = frame.shape[1]
@@ -135,6 +135,7 @@ class CFA:
         self.sigma_ = pd.DataFrame(sigma, index=obs, columns=obs)
         self.sample_cov_ = pd.DataFrame(sem.mx_cov, index=obs, columns=obs)
         self.fit_indices_: dict[str, float] = lavaan_fit_indices(sem.mx_cov, sigma, self.n_obs_, npar)
+        self._check_improper(sigma)
         self.std_loadings_ = _std_loadings(sem, measurement, sigma, names)
         self.variances_["variable"] = self.variances_["variable"].map(lambda v: names.get(v, v))
         return self
@@ -159,6 +160,25 @@ class CFA:
                 raise ModelFitError(message)
             self.warnings_.append(message)
 
+    def _check_improper(self, sigma: np.ndarray) -> None:
+        """A solution no fit index can describe: an implied covariance matrix that is not positive
+        definite, residuals larger than the correlations (SRMR > 1) or GFI < 0. semopy returns these
+        as fits (e.g. from fixed values far from the data); lavaan would warn, we refuse by default."""
+        problems = []
+        if np.linalg.eigvalsh((sigma + sigma.T) / 2)[0] <= 0:
+            problems.append("the model-implied covariance matrix is not positive definite")
+        srmr, gfi = self.fit_indices_.get("srmr", np.nan), self.fit_indices_.get("gfi", np.nan)
+        if srmr > 1:
+            problems.append(f"SRMR = {srmr:.3g} > 1")
+        if gfi < 0:
+            problems.append(f"GFI = {gfi:.3g} < 0")
+        if not problems:
+            return
+        message = f"improper solution: {'; '.join(problems)}; the model does not describe these data"
+        if self.heywood == "raise":
+            raise ModelFitError(message + "; pass heywood='warn' (--heywood warn) to report it anyway")
+        self.warnings_.append(message)
+
     def _clamped(self, sem: Any) -> pd.DataFrame:
         scale = float(np.mean(np.diag(sem.mx_cov)))
         return self.variances_[self.variances_["estimate"] <= _CLAMP_TOL * scale]
@@ -174,7 +194,7 @@ class CFA:
             "is explained beyond 100% or a factor has too few indicators"
         )
         if self.heywood == "raise":
-            raise ModelFitError(message + "; pass heywood='warn' to keep the bounded fit")
+            raise ModelFitError(message + "; pass heywood='warn' (--heywood warn) to keep the bounded fit")
         self.warnings_.append(message)
 
     def _check_latent_covariance(self, sem: Any) -> None:
@@ -195,7 +215,7 @@ class CFA:
             if abs(corr[i, j]) >= 1:
                 message += f" ({names[latent[i]]} and {names[latent[j]]} correlate {corr[i, j]:.3f})"
         if self.heywood == "raise":
-            raise ModelFitError(message + "; pass heywood='warn' to keep the fit")
+            raise ModelFitError(message + "; pass heywood='warn' (--heywood warn) to keep the fit")
         self.warnings_.append(message)
 
 
@@ -236,29 +256,25 @@ def _parse(model: str) -> tuple[Relations, list[str], Relations]:
     return measurement, observed, {k: dict(v) for k, v in effects.get("~~", {}).items()}
 
 
+def _explicit_factor_covariances(model: str) -> str:
+    """The model with the covariances of its exogenous factors written out (``F1 ~~ F2``), the free
+    parameters semopy adds on its own. semopy orients each such pair in set order, which follows
+    PYTHONHASHSEED, so its parameter vector, hence the optimiser's path and the last digits of every
+    estimate, changed from one process to the next; written out, they are parsed in text order."""
+    from semopy.parser import parse_desc
+
+    effects, _ = parse_desc(model)
+    factors = list(effects.get("=~", {}))
+    endogenous = set(effects.get("~", {})) | {i for inds in effects.get("=~", {}).values() for i in inds}
+    exogenous = sorted(f for f in factors if f not in endogenous)
+    given = effects.get("~~", {})
+    extra = [f"{a} ~~ {b}" for i, a in enumerate(exogenous) for b in exogenous[i + 1:]
+             if b not in given.get(a, {}) and a not in given.get(b, {})]
+    return "\n".join([model, *extra])
+
+
 def _resolve_columns(observed: list[str], data: pd.DataFrame) -> dict[str, Any]:
-    """{model variable: data column}: an exact name, else the column whose identifier form it is."""
-    by_identifier: dict[str, list[Any]] = {}
-    for col in data.columns:
-        by_identifier.setdefault(identifier(str(col)), []).append(col)
-    resolved: dict[str, Any] = {}
-    absent = []
-    for var in observed:
-        if var in data.columns:
-            resolved[var] = var
-        elif len(by_identifier.get(var, [])) == 1:
-            resolved[var] = by_identifier[var][0]
-        elif var in by_identifier:
-            raise DataError(f"CFA model variable {var} matches several columns: {by_identifier[var]}")
-        else:
-            absent.append(var)
-    if absent:
-        shown = ", ".join(map(str, list(data.columns)[:10]))
-        raise DataError(
-            f"CFA model names {len(absent)} variable(s) absent from the data: {', '.join(absent)} "
-            f"(columns are: {shown}{' ...' if data.shape[1] > 10 else ''})"
-        )
-    return resolved
+    return resolve_columns(observed, data.columns, what="CFA model")
 
 
 def _check_indicator_counts(measurement: Relations, covariances: Relations) -> None:

@@ -47,7 +47,7 @@ import pandas as pd
 
 from gpla.analysis.cfa import CFA
 from gpla.analysis.data import MissingPolicy, validate_numeric
-from gpla.analysis.mapping import Embedder, map_values, mapped_system
+from gpla.analysis.mapping import WEAK_SIMILARITY, Embedder, map_values, mapped_system, weak_mapping
 from gpla.analysis.modindices import ModificationIndices
 from gpla.analysis.pca import NFactors
 from gpla.analysis.pruning import PruneResult, prune_items
@@ -74,6 +74,8 @@ class SystemFit:
     modindices: pd.DataFrame | None = None
     """The largest modification indices (`gpla.analysis.modindices`): where the system misfits."""
     modindices_note: str = ""
+    mapping_warning: str = ""
+    """Set when most variables map only weakly onto the system (`gpla.analysis.mapping.weak_mapping`)."""
 
 
 @dataclass
@@ -150,6 +152,8 @@ def compare_systems(
     theory_data: Literal["holdout", "all"] = "holdout",
     holdout_fraction: float = 0.5,
     bootstrap: Bootstrap = "construction",
+    weak_similarity: float = WEAK_SIMILARITY,
+    on_weak_mapping: Literal["warn", "raise"] = "warn",
 ) -> Comparison:
     """Fit each system's CFA on held-out data and tabulate CFI, GFI, RMSEA, AIC and BIC.
 
@@ -157,8 +161,13 @@ def compare_systems(
     CSV/TOML paths, ``map:PATH`` (map the variables onto that file's factors) or `ValueSystem`
     objects (used by membership). Mapped systems need `embedder`. A system whose CFA fails is kept
     in the table with NaNs and the reason in ``note``; Heywood cases, improper solutions and fits that
-    stop short of convergence are reported with the condition in ``note``.
+    stop short of convergence are reported with the condition in ``note``. A mapped system onto which
+    most variables map with a similarity below `weak_similarity` is fitted with the warning first in its
+    ``note`` (and in ``SystemFit.mapping_warning``), or refused with DataError when `on_weak_mapping`
+    is ``"raise"``.
     """
+    if on_weak_mapping not in ("warn", "raise"):
+        raise ConfigError(f"compare-systems: on_weak_mapping must be 'warn' or 'raise', got {on_weak_mapping!r}")
     data = validate_numeric(X, what="compare-systems data", missing=missing, min_rows=4, min_cols=3)
     if not systems:
         raise ConfigError("compare-systems: no value system to compare")
@@ -192,7 +201,7 @@ def compare_systems(
             fit = SystemFit("Ours", system, to_lavaan(system, data.columns))
             fits[fit.name] = _fit(fit, cfa_data, cfa_missing)
         else:
-            fit = _system_fit(spec, list(data.columns), embedder)
+            fit = _system_fit(spec, list(data.columns), embedder, weak_similarity, on_weak_mapping)
             fits[fit.name] = _fit(fit, theory_rows, cfa_missing)
 
     table = pd.DataFrame([_row(f) for f in fits.values()], index=list(fits), columns=TABLE_COLUMNS)
@@ -202,6 +211,7 @@ def compare_systems(
         "n_factors": n_factors, "min_loading": min_loading, "cross_margin": cross_margin,
         "rows_per_variable": rows_per_variable, "missing": missing, "random_state": random_state,
         "theory_data": theory_data, "holdout_fraction": holdout_fraction, "bootstrap": bootstrap,
+        "weak_similarity": weak_similarity,
     }  # fmt: skip
     return Comparison(table, fits, construction, len(construct), len(holdout), len(cfa_data), settings,
                       n_pca=len(pca_data))
@@ -214,7 +224,8 @@ def _sufficient(rows: pd.DataFrame, target: int, rng: np.random.Generator) -> pd
     return pd.concat([rows, rows.iloc[rng.integers(0, len(rows), size=target - len(rows))]])
 
 
-def _system_fit(spec: str | ValueSystem, columns: list[str], embedder: Embedder | None) -> SystemFit:
+def _system_fit(spec: str | ValueSystem, columns: list[str], embedder: Embedder | None,
+                weak_similarity: float = WEAK_SIMILARITY, on_weak: str = "warn") -> SystemFit:
     if isinstance(spec, ValueSystem):
         return SystemFit(spec.name, spec.restrict(columns), to_lavaan(spec, columns))
     mapped = {"schwartz-h": schwartz_higher, "schwartz-l": schwartz_basic}
@@ -223,8 +234,12 @@ def _system_fit(spec: str | ValueSystem, columns: list[str], embedder: Embedder 
         if embedder is None:
             raise ConfigError(f"compare-systems: system {spec!r} maps variables by embedding; give an embedder")
         mapping = map_values(columns, reference, embedder, min_indicators=2)
+        warning = weak_mapping(mapping, reference.name, weak_similarity)
+        if warning and on_weak == "raise":
+            raise DataError(f"compare-systems: {warning} (--weak-mapping warn fits it anyway)")
         system = mapped_system(mapping, reference.name)
-        return SystemFit(reference.name, system, to_lavaan(system, columns), mapping=mapping)
+        return SystemFit(reference.name, system, to_lavaan(system, columns), mapping=mapping,
+                         note=f"WARNING: {warning}" if warning else "", mapping_warning=warning)
     system = get_system(spec)
     restricted = system.restrict(columns)
     fit = SystemFit(system.name, restricted, to_lavaan(restricted))

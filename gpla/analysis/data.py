@@ -29,19 +29,10 @@ def _names(columns: Sequence[object], limit: int = 8) -> str:
 
 
 def read_csv_data(path: str | Path, *, what: str | None = None) -> pd.DataFrame:
-    """Read a subjects × variables CSV. A first column without a header (R's row names) becomes the index."""
-    path = Path(path)
-    what = what or str(path)
-    if not path.is_file():
-        raise DataError(f"{what}: file not found")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DataError(f"{what}: not a readable CSV file ({err})") from None
-    if len(frame.columns) and str(frame.columns[0]).startswith("Unnamed: 0"):
-        frame = frame.set_index(frame.columns[0])
-        frame.index.name = None
-    return frame
+    """Read a subjects × variables table (CSV, TSV or Parquet); see `gpla.tables.read_table`."""
+    from gpla.tables import read_table
+
+    return read_table(path, what=what)
 
 
 def validate_numeric(
@@ -120,8 +111,8 @@ def drop_missing(frame: pd.DataFrame, policy: MissingPolicy, *, what: str = "dat
     columns = [f"{c} ({n})" for c, n in counts[counts > 0].items()]
     raise DataError(
         f"{what}: missing values in column(s) {_names(columns)}. Choose a policy: missing='listwise' "
-        f"keeps the {complete} of {len(frame)} complete rows; missing='pairwise' uses, for each pair of "
-        "columns, the rows where both are present"
+        f"keeps the {complete} of {len(frame)} complete rows (--missing listwise); missing='pairwise' uses, "
+        "for each pair of columns, the rows where both are present (--missing pairwise)"
     )
 
 

@@ -1,4 +1,5 @@
-"""Read the measurement part (``=~`` lines) of a lavaan model: which items make up which scale.
+"""Read the measurement part (``=~`` lines) of a lavaan model: which items make up which scale, and
+match a model's variable names to data columns (the one place lavaan-safe names are made and mapped back).
 
 semopy parses whole models for CFA; scoring scales (alpha) only needs ``factor =~ item + item``, and
 semopy's parser would accept a sign on an item that lavaan itself rejects, so this small reader is ours.
@@ -7,14 +8,63 @@ semopy's parser would accept a sign on an item that lavaan itself rejects, so th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from gpla.errors import ConfigError
+from gpla.errors import ConfigError, DataError
 
 _NAME = re.compile(r"^[A-Za-z_.][\w.]*$")
 # A number literal, with its exponent (1e-3, 2.5E+1): its sign is neither a '+' between terms nor a minus.
 _NUMBER = re.compile(r"(?<![\w.])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _OPERATORS = ("=~", "~~", "~", ":=", "==", "<", ">", "|", "%")
+
+
+def identifier(label: str) -> str:
+    """The lavaan-safe name of a label: runs of non-word characters become "_" ("Work-life Balance" →
+    "Work_life_Balance"); a leading digit gets a "v" prefix. `resolve_columns` maps it back."""
+    name = re.sub(r"\W+", "_", str(label).strip()).strip("_")
+    if not name:
+        raise DataError(f"{label!r} has no letters or digits, so it cannot name a model variable")
+    return f"v{name}" if name[0].isdigit() else name
+
+
+def resolve_columns(variables: Iterable[str], columns: Iterable[Any], *, what: str = "model") -> dict[str, Any]:
+    """{model variable: data column}: the column of that exact name, else the one column whose
+    `identifier` form it is ("Public_Benefit" in a model file reads the column "Public Benefit")."""
+    columns = list(columns)
+    by_identifier: dict[str, list[Any]] = {}
+    for col in columns:
+        try:
+            by_identifier.setdefault(identifier(str(col)), []).append(col)
+        except DataError:
+            continue  # a column named only by punctuation cannot be a model variable; ignore it here
+    resolved: dict[str, Any] = {}
+    absent = []
+    for var in dict.fromkeys(variables):
+        if var in columns:
+            resolved[var] = var
+        elif len(by_identifier.get(var, [])) == 1:
+            resolved[var] = by_identifier[var][0]
+        elif var in by_identifier:
+            raise DataError(f"{what} variable {var} matches several columns: {by_identifier[var]}")
+        else:
+            absent.append(var)
+    if absent:
+        shown = ", ".join(map(str, columns[:10]))
+        raise DataError(
+            f"{what} names {len(absent)} variable(s) absent from the data: {', '.join(absent)} "
+            f"(columns are: {shown}{' ...' if len(columns) > 10 else ''})"
+        )
+    return resolved
+
+
+def column_for(variable: str, columns: Iterable[Any]) -> Any | None:
+    """The column a model variable names (see `resolve_columns`), or None when none or several do."""
+    try:
+        return resolve_columns([variable], columns)[variable]
+    except DataError:
+        return None
 
 
 def read_lavaan(path: str | Path) -> str:

@@ -89,6 +89,22 @@ def map_values(
     return pd.DataFrame({"value": best.index, "factor": best.to_numpy(), "similarity": similarity})
 
 
+# Below this best cosine similarity a value is only weakly like any factor. Calibrated on the packaged
+# all-MiniLM-L6-v2: the published GPLA values map onto Schwartz's with median 0.39 (a quarter below
+# 0.35), while column names that are no values at all ("Item 1", "Score B") have median 0.33.
+WEAK_SIMILARITY = 0.35
+
+
+def weak_mapping(mapping: pd.DataFrame, system: str, threshold: float = WEAK_SIMILARITY) -> str:
+    """A warning when most values (more than half) map onto `system` with a best similarity below
+    `threshold`, so a CFA of the mapped system would say little about `system`; "" otherwise."""
+    weak = mapping[mapping["similarity"] < threshold]
+    if 2 * len(weak) <= len(mapping):
+        return ""
+    return (f"weak mapping onto {system}: {len(weak)} of {len(mapping)} values have a best cosine similarity "
+            f"below {threshold:g} (median {mapping['similarity'].median():.2f}); its fit says little about {system}")
+
+
 def mapped_system(mapping: pd.DataFrame, name: str) -> ValueSystem:
     """The value system a mapping defines: each factor measured by the values mapped onto it, ordered
     by decreasing similarity (the most typical value becomes the CFA marker)."""

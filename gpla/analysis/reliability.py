@@ -152,7 +152,7 @@ def _bootstrap_ci(
         # A resample whose item sum is constant has no alpha; dropping it would bias the interval.
         raise DataError(
             f"bootstrap CI: alpha is undefined in {undefined} of {n_boot} resamples of {n_obs} rows "
-            "(too few distinct rows); use ci='feldt' or more data"
+            "(too few distinct rows); use ci='feldt' (--ci feldt) or more data"
         )
     tail = (1 - level) / 2
     low, high = np.quantile(boots, [tail, 1 - tail])

@@ -23,6 +23,10 @@ def parallel_thresholds(
     """
     from threadpoolctl import threadpool_limits
 
+    from gpla.errors import ConfigError
+
+    if n_iter < 1:
+        raise ConfigError(f"parallel analysis needs at least one random data set (n_iter={n_iter})")
     rng = np.random.default_rng(random_state)
     values = np.empty((n_iter, n_vars))
     # Many small products: one BLAS thread suffices, and when the cores are busy OpenBLAS's threads

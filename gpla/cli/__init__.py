@@ -53,9 +53,15 @@ def main() -> None:
             raise
         typer.secho(f"error: {_one_line(err)}", fg=typer.colors.RED, err=True)
         raise SystemExit(2) from None
+    except Exception as err:  # a bug, not a user error: still one line, the traceback on request
+        if os.environ.get("GPLA_DEBUG"):
+            raise
+        message = f"error: unexpected {type(err).__name__}: {_one_line(err)} (GPLA_DEBUG=1 shows the traceback)"
+        typer.secho(message, fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from None
 
 
 def _one_line(err: BaseException) -> str:
     if isinstance(err, OSError) and err.filename is not None:
         return f"{err.strerror or type(err).__name__}: {err.filename}"
-    return str(err)
+    return " ".join(str(err).split())

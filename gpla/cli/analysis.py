@@ -5,7 +5,6 @@ Each command is its own function; statistics are imported inside them so `gpla -
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -44,9 +43,9 @@ def _choice(value: str, options: tuple[str, ...], flag: str) -> Any:
 
 
 def _load(data: Path, columns: str | None) -> pd.DataFrame:
-    from gpla.analysis.data import read_csv_data
+    from gpla.tables import read_table
 
-    frame = read_csv_data(data)
+    frame = read_table(data)
     wanted = _split(columns)
     if wanted:
         absent = [c for c in wanted if c not in frame.columns]
@@ -56,6 +55,20 @@ def _load(data: Path, columns: str | None) -> pd.DataFrame:
             )
         frame = frame[wanted]
     return frame
+
+
+def _write_json(report: dict[str, Any], path: Path | None) -> None:
+    """``--json-out PATH`` writes the report; PATH ``-`` prints it as the only thing on stdout."""
+    if path is None:
+        return
+    from gpla.cli.psychometrics import _json_text
+
+    text = _json_text(report)
+    if str(path) == "-":
+        typer.echo(text, nl=False)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _parse_factors(value: str) -> NFactors:
@@ -107,6 +120,8 @@ def pca_command(
     from gpla.analysis.pruning import prune_items
     from gpla.analysis.rotation import ROTATIONS
 
+    if n_iter < 1:
+        raise ConfigError(f"--n-iter must be at least 1, got {n_iter}")
     policy: MissingPolicy = _choice(missing, MISSING_POLICIES, "--missing")
     rotate: Rotation = _choice(rotation, ROTATIONS, "--rotation")
     n_factors = _parse_factors(factors)
@@ -185,7 +200,9 @@ def alpha_command(
     json_out: Annotated[
         Path | None,
         typer.Option(
-            "--json-out", "--json", help="Write {scale: {alpha, ci_low, ci_high, n_items, ...}}."
+            "--json-out", "--json",
+            help="Write {scale: {alpha, ci_low, ci_high, n_items, ...}} here ('-' = stdout, nothing else); "
+            "--json PATH is the older spelling.",
         ),
     ] = None,
     reverse: Annotated[
@@ -208,7 +225,7 @@ def alpha_command(
     The CI is Feldt's analytic interval by default (psych::alpha's "Feldt" row); --ci bootstrap gives a seeded percentile bootstrap instead. The JSON and the table say which.
     """
     from gpla.analysis.data import MISSING_POLICIES, validate_numeric
-    from gpla.analysis.lavaan import measurement_scales, read_lavaan
+    from gpla.analysis.lavaan import measurement_scales, read_lavaan, resolve_columns
     from gpla.analysis.reliability import cronbach_alpha
 
     policy: MissingPolicy = _choice(missing, MISSING_POLICIES, "--missing")
@@ -219,14 +236,15 @@ def alpha_command(
     items = list(
         dict.fromkeys(i for members in scales.values() for i in members if i not in latent)
     )
-    absent = [i for i in items if i not in frame.columns]
-    if absent:
-        raise DataError(f"{model} names item(s) {', '.join(absent)} that are not columns of {data}")
-    reversed_items = _split(reverse)
+    # Model names are lavaan-safe ("Public_Benefit" reads the column "Public Benefit"), as in cfa.
+    columns = resolve_columns(items, frame.columns, what=str(model))
+    frame = frame[[columns[i] for i in items]].set_axis(items, axis=1)
+    by_column = {str(col): item for item, col in columns.items()}
+    reversed_items = [by_column.get(i, i) for i in _split(reverse)]
     stray = [i for i in reversed_items if i not in items]
     if stray:
         raise ConfigError(f"--reverse: {', '.join(stray)} not an item of any scale in {model}")
-    frame = validate_numeric(frame[items], what=str(data), missing=policy, min_cols=1)
+    frame = validate_numeric(frame, what=str(data), missing=policy, min_cols=1)
 
     results = {}  # scale -> AlphaResult
     for scale, members in scales.items():
@@ -234,6 +252,7 @@ def alpha_command(
         if len(observed) < len(members):
             typer.echo(f"note: {scale} is measured by other factors; no alpha for it", err=True)
             continue
+        _warn_reverse_keyed(scale, frame[observed], [i for i in reversed_items if i in observed])
         results[scale] = cronbach_alpha(
             frame[observed],
             reverse=[i for i in reversed_items if i in observed],
@@ -255,10 +274,22 @@ def alpha_command(
         }
         for scale, r in results.items()
     }
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    _print_alpha(report, ci)
+    _write_json(report, json_out)
+    if str(json_out) != "-":
+        _print_alpha(report, ci)
+
+
+def _warn_reverse_keyed(scale: str, items: pd.DataFrame, reverse: list[str]) -> None:
+    """psych::alpha's warning, on stderr, for items that still look reverse-keyed after --reverse."""
+    from gpla.analysis.keying import negatively_keyed
+    from gpla.analysis.reliability import reverse_items
+
+    suspects = negatively_keyed(reverse_items(items, reverse))
+    if suspects:
+        named = ", ".join(suspects)
+        flag = ",".join([*reverse, *suspects])
+        typer.secho(f"warning: scale {scale}: items {named} were negatively correlated with the first principal "
+                    f"component and probably should be reversed (--reverse {flag})", fg=typer.colors.YELLOW, err=True)
 
 
 def _print_alpha(report: dict[str, dict[str, Any]], ci: str) -> None:
@@ -296,7 +327,9 @@ def cfa_command(
         Path, typer.Option("--syntax", "--model", help="CFA model in lavaan syntax (F =~ x1 + x2 + x3).")
     ],
     json_out: Annotated[
-        Path | None, typer.Option("--json-out", "--json", help="Write lavaan-named fit indices here.")
+        Path | None,
+        typer.Option("--json-out", "--json", help="Write lavaan-named fit indices here ('-' = stdout, nothing "
+                     "else); --json PATH is the older spelling."),
     ] = None,
     loadings: Annotated[
         Path | None, typer.Option(help="Write standardised loadings (factor, variable, estimate, loading) here.")
@@ -308,6 +341,9 @@ def cfa_command(
         int,
         typer.Option(help="Add the K largest modification indices (lavaan's modindices) to the output."),
     ] = 0,
+    heywood: Annotated[
+        str, typer.Option(help="A Heywood case or improper solution: 'raise' (refuse) or 'warn' (report it).")
+    ] = "raise",
 ) -> None:
     """Confirmatory factor analysis (ML) with lavaan's fit indices."""
     from gpla.analysis.cfa import CFA
@@ -318,7 +354,8 @@ def cfa_command(
         raise ConfigError(f"--modindices must be 0 or more, got {modindices}")
     frame = _load(data, None)
     policy = _choice(missing, ("raise", "listwise"), "--missing")
-    fit = CFA(model.read_text(encoding="utf-8"), missing=policy)
+    fit = CFA(model.read_text(encoding="utf-8"), missing=policy,
+              heywood=_choice(heywood, ("raise", "warn"), "--heywood"))
     fit.fit(frame)
     report: dict[str, Any] = dict(fit.fit_indices_)
     top = None
@@ -327,12 +364,14 @@ def cfa_command(
 
         top = ModificationIndices(model.read_text(encoding="utf-8"), missing=policy).fit(frame).top(modindices)
         report["modindices"] = top.to_dict(orient="records")
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    _write_json(report, json_out)
     if loadings is not None:
         loadings.parent.mkdir(parents=True, exist_ok=True)
         fit.std_loadings_.to_csv(loadings, index=False)
+    if str(json_out) == "-":
+        for warning in fit.warnings_:
+            typer.echo(f"warning: {warning}", err=True)
+        return
     _print_cfa(fit.fit_indices_, fit.n_dropped_, fit.warnings_)
     if top is not None:
         _print_modindices(top)
@@ -374,6 +413,7 @@ def compare_systems_command(
         str,
         typer.Option(
             help="Comma-separated: ours, schwartz-h, schwartz-l, five-factor, a CSV/TOML system file, "
+            "a lavaan model file (.lavaan/.lav, as alpha and cfa take), "
             "or map:FILE (map the variables onto that file's factors by embedding)."
         ),
     ] = "ours,schwartz-h,schwartz-l",
@@ -396,6 +436,15 @@ def compare_systems_command(
         typer.Option(help="Top up to 5 rows per variable: 'construction' (the paper's §5.1), "
                      "'holdout', 'both' or 'none'."),
     ] = "construction",
+    columns: Annotated[
+        str | None, typer.Option(help="Comma-separated columns to use (default all).")
+    ] = None,
+    weak_similarity: Annotated[
+        float, typer.Option(help="A value whose best cosine similarity to a mapped system is below this maps weakly.")
+    ] = 0.35,  # = gpla.analysis.mapping.WEAK_SIMILARITY, a literal so that `--help` loads no pandas
+    weak_mapping: Annotated[
+        str, typer.Option(help="When most values map weakly onto a mapped system: 'warn' (fit it, flagged) or 'raise'.")
+    ] = "warn",
 ) -> None:
     """Compare value systems by CFA fit on held-out data (GPLA Table 2)."""
     from gpla.analysis.compare import compare_systems
@@ -408,11 +457,16 @@ def compare_systems_command(
 
         model = load_embedding_model(embedder)
     result = compare_systems(
-        _load(data, None), specs, model, n_factors=_parse_factors(factors), random_state=seed,
+        _load(data, columns), specs, model, n_factors=_parse_factors(factors), random_state=seed,
         missing=_choice(missing, ("raise", "listwise", "pairwise"), "--missing"),
         theory_data=_choice(theory_data, ("holdout", "all"), "--theory-data"),
         bootstrap=_choice(bootstrap, ("construction", "holdout", "both", "none"), "--bootstrap"),
+        weak_similarity=weak_similarity, on_weak_mapping=_choice(weak_mapping, ("warn", "raise"), "--weak-mapping"),
     )  # fmt: skip
+    for fit in result.fits.values():
+        if fit.mapping_warning:
+            typer.secho(f"warning: {fit.mapping_warning} (--weak-mapping raise refuses it)",
+                        fg=typer.colors.YELLOW, err=True)
     result.save(out)
     _print_comparison(result.to_markdown() + result.modindices_markdown(), out)
 

@@ -2,7 +2,7 @@
 
 Input formats (CSV, TSV or Parquet):
 
-* value matrix (``--values``, ``A.csv``/``B.csv``, ``--factors``, ``--schwartz``): first column names the
+* value matrix (``--data``, ``A.csv``/``B.csv``, ``--factor-scores``, ``--schwartz``): first column names the
   LLM/subject (any header), every other column is one value's or factor's score; empty = missing.
 * safety scores (``--safety``): first column the LLM name, then a numeric column (named ``safety`` if
   there are several). ``--safety salad-bench`` uses the SALAD-Bench scores of the paper's Table 11.
@@ -68,7 +68,9 @@ def _report(frame: pd.DataFrame, path: Path, title: str, floatfmt: str = ".3f") 
 
 @bench_app.command("scores")
 def scores_command(
-    values: Annotated[Path, typer.Option(help="Value matrix: subjects × values.")],
+    values: Annotated[
+        Path, typer.Option("--data", "--values", help="Value matrix: subjects × values (--values: older name).")
+    ],
     out: Annotated[Path, typer.Option(help="Output CSV of subjects × factors (plus .md).")],
     loadings: Annotated[Path | None, typer.Option(help="Loadings of the system's factors.")] = None,
     mapping: Annotated[
@@ -123,7 +125,9 @@ def safety_command(
     values: Annotated[
         list[str],
         typer.Option(
-            help="Value matrix of the LLMs (repeat to compare systems; NAME=PATH names a system)."
+            "--data", "--values",
+            help="Value matrix of the LLMs (repeat to compare systems; NAME=PATH names a system; "
+            "--values: older name).",
         ),
     ],
     out: Annotated[
@@ -149,7 +153,7 @@ def safety_command(
     for spec in values:
         name, _, path = spec.partition("=") if "=" in spec else (Path(spec).stem, "", spec)
         if name in systems:
-            raise ConfigError(f"--values: two systems named {name!r}; name them with NAME=PATH")
+            raise ConfigError(f"--data: two systems named {name!r}; name them with NAME=PATH")
         systems[name] = read_matrix(path, what=f"values {name!r}")
     size = int(test_size) if test_size >= 1 else test_size
     summary, results = compare_value_systems(
@@ -229,7 +233,11 @@ def consistency_command(
 
 @bench_app.command("schwartz")
 def schwartz_command(
-    factors: Annotated[Path, typer.Option(help="Subjects × factor scores of your system.")],
+    factors: Annotated[
+        Path,
+        typer.Option("--factor-scores", "--factors", help="Subjects × factor scores of your system "
+                     "(--factors: older name)."),
+    ],
     schwartz: Annotated[Path, typer.Option(help="The same subjects × Schwartz values.")],
     method: Annotated[str, typer.Option(help="pearson or spearman.")] = "pearson",
     out: Annotated[Path, typer.Option(help="Output CSV of r (plus .md and <name>_p.csv).")] = Path(

@@ -32,7 +32,9 @@ def _read_table(path: Path, what: str) -> pd.DataFrame:
         if path.suffix.lower() in (".txt", ".lst"):
             lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
             return pd.DataFrame({"value": [ln for ln in lines if ln]})
-        return pd.read_csv(path)
+        from gpla.tables import read_raw_table
+
+        return read_raw_table(path, what=f"{what} file {path}")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DataError(f"cannot read {what} file {path}: {exc}") from exc
 
@@ -56,7 +58,8 @@ def evaluate_calibrate(
     values: Annotated[
         Path,
         typer.Option(
-            "--values", help="CSV with column value (optional definition), or a .txt, one per line."
+            "--values-file", "--values",
+            help="CSV with column value (optional definition), or a .txt, one per line (--values: older name).",
         ),
     ],
     model: Annotated[

@@ -51,7 +51,8 @@ def check_command(
     cache: Annotated[bool, typer.Option(help="Answer from the call cache when possible.")] = False,
 ) -> None:
     """Load a model, ask it a question, a JSON question and a yes/no label question; print the
-    latency of each and by which route JSON and label probabilities were obtained."""
+    latency of each and by which route JSON and label probabilities were obtained. Exits 1 when a
+    step fails (each call is tried once unless ``-o max_attempts=N``)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -65,3 +66,7 @@ def check_command(
         mark = "[green]yes[/green]" if s.ok else "[red]no[/red]"
         table.add_row(s.step, mark, f"{s.seconds:.2f}", s.route, s.detail)
     Console().print(table)
+    failed = [s.step for s in steps if not s.ok]
+    if failed:
+        typer.secho(f"error: check failed: {', '.join(failed)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)

@@ -291,12 +291,12 @@ def coverage_command(
     """Share of significant correlations per dimension, their SD and imbalance ratio (Table 2)."""
     import pandas as pd
 
-    from gpla.analysis.data import read_csv_data
     from gpla.portrait.coverage import coverage
     from gpla.portrait.items import load_items
+    from gpla.tables import read_table
 
     if correlations:
-        result = coverage(read_csv_data(correlations), family=_family(family))
+        result = coverage(read_table(correlations), family=_family(family))
     else:  # Table 2 counts the bank's pairs with |r| > 0.3 without the p criterion (553, not 549)
         result = coverage(load_items(items).correlations, family=_family(family), alpha=None)
     typer.echo(pd.DataFrame({"items": result.counts, "share": result.shares.round(3)}).to_string())
@@ -314,12 +314,12 @@ def radar_command(
     column: Annotated[str, typer.Option(help="centered_mean or mean.")] = "centered_mean",
 ) -> None:
     """Radar plot of value scores, one model or several overlaid (paper Figure 4 style)."""
-    from gpla.analysis.data import read_csv_data
     from gpla.errors import DataError
     from gpla.portrait.plots import radar_plot
     from gpla.portrait.scoring import SCORE_COLUMNS
+    from gpla.tables import read_table
 
-    table = read_csv_data(scores)
+    table = read_table(scores)
     missing = set(SCORE_COLUMNS) - set(table.columns)
     if missing:
         raise DataError(f"{scores}: not a scores CSV (missing {', '.join(sorted(missing))})")

@@ -51,15 +51,15 @@ def invariance_command(
 
     Groups are taken in order of first appearance (lavaan's); columns the model does not name are ignored.
     """
-    from gpla.analysis.data import read_csv_data
     from gpla.analysis.invariance import MeasurementInvariance
+    from gpla.tables import read_table
 
     if not syntax.is_file():
         raise ConfigError(f"--syntax {syntax}: file not found")
     if missing not in ("raise", "listwise"):
         raise ConfigError(f"--missing must be 'raise' or 'listwise'; got {missing!r}")
     wanted = [part.strip() for part in levels.split(",") if part.strip()]
-    frame = read_csv_data(data)
+    frame = read_table(data)
     result = MeasurementInvariance(
         syntax.read_text(encoding="utf-8"), group, wanted, missing=missing,  # type: ignore[arg-type]
         heywood=_option(heywood, ("raise", "warn"), "--heywood"),
@@ -164,10 +164,9 @@ def omega_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON on stdout (nothing else).")] = False,
 ) -> None:
     """McDonald's omega per CFA factor (semTools::compRelSEM) and optionally hierarchical omega (psych::omega)."""
-    from gpla.analysis.data import read_csv_data
-    from gpla.analysis.lavaan import measurement_scales, read_lavaan
+    from gpla.analysis.lavaan import measurement_scales, read_lavaan, resolve_columns
     from gpla.analysis.omega import CFAOmega, HierarchicalOmega
-    from gpla.errors import DataError
+    from gpla.tables import read_table
 
     if hierarchical is not None and hierarchical < 3:  # refused before the CFA runs
         raise ConfigError(f"--hierarchical needs at least 3 group factors for the general factor to be "
@@ -175,16 +174,16 @@ def omega_command(
     text = read_lavaan(syntax)
     scales = measurement_scales(text, what=str(syntax))
     items = list(dict.fromkeys(i for members in scales.values() for i in members if i not in scales))
-    frame = read_csv_data(data)
-    absent = [i for i in items if i not in frame.columns]
-    if absent:
-        raise DataError(f"{syntax} names item(s) {', '.join(absent)} that are not columns of {data}")
-    reversed_items = _split_items(reverse)
+    frame = read_table(data)
+    # Model names are lavaan-safe ("Public_Benefit" reads the column "Public Benefit"), as in alpha and cfa.
+    columns = resolve_columns(items, frame.columns, what=str(syntax))
+    frame = frame[[columns[i] for i in items]].set_axis(items, axis=1)
+    by_column = {str(col): item for item, col in columns.items()}
+    reversed_items = [by_column.get(i, i) for i in _split_items(reverse)]
     stray = [i for i in reversed_items if i not in items]
     if stray:
         raise ConfigError(f"--reverse: {', '.join(stray)} not an item of {syntax}")
     policy = _option(missing, ("raise", "listwise"), "--missing")
-    frame = frame[items]
     if policy == "listwise":
         frame = frame.dropna()
     fit = CFAOmega(text, reverse=reversed_items, missing=policy,
@@ -248,11 +247,14 @@ def efa_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout (nothing else).")] = False,
 ) -> None:
     """Exploratory factor analysis as psych::fa: pattern loadings, factor correlations, communalities, fit."""
-    from gpla.analysis.data import MISSING_POLICIES, read_csv_data
+    from gpla.analysis.data import MISSING_POLICIES
     from gpla.analysis.efa import FACTOR_ROTATIONS, FactorAnalysis
     from gpla.errors import DataError
+    from gpla.tables import read_table
 
-    frame = read_csv_data(data)
+    if n_iter < 1:
+        raise ConfigError(f"--n-iter must be at least 1, got {n_iter}")
+    frame = read_table(data)
     wanted = _split_items(columns)
     if wanted:
         absent = [c for c in wanted if c not in frame.columns]

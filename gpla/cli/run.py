@@ -32,6 +32,7 @@ def run(
     from rich.table import Table
 
     from gpla.config import load_config, load_preset
+    from gpla.config_check import check_run_config
     from gpla.errors import ConfigError
 
     if quiet:
@@ -39,6 +40,7 @@ def run(
     if (config is None) == (preset is None):
         raise ConfigError("give either a CONFIG.toml file or --preset quickstart|paper (not both)")
     cfg = load_config(config) if config is not None else load_preset(str(preset))
+    check_run_config(cfg, str(config) if config is not None else f"preset {preset}")
     console = Console()
 
     if dry_run:

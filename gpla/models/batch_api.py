@@ -22,6 +22,7 @@ from typing import Any
 
 from gpla.errors import ConfigError, ModelError
 from gpla.models.base import ChatRequest, ChatResult
+from gpla.models.extras import require
 from gpla.models.openai_compat import api_key
 from gpla.models.wrapper import wait_scale
 
@@ -101,9 +102,8 @@ class BatchJob:
         self._sleep = sleep
 
     def _client(self) -> Any:
-        from openai import OpenAI
-
-        return OpenAI(api_key=self._key, base_url=self.base_url, max_retries=3)
+        openai = require("openai", "openai", "the OpenAI Batch API")
+        return openai.OpenAI(api_key=self._key, base_url=self.base_url, max_retries=3)
 
     def state_path(self, lines: Sequence[str]) -> Path:
         digest = hashlib.sha256("\n".join([self.base_url or "", *lines]).encode()).hexdigest()

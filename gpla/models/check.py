@@ -42,7 +42,10 @@ def _timed(step: str, fn: Any) -> tuple[CheckStep, Any]:
 
 def check_model(spec: str, **options: Any) -> list[CheckStep]:
     """Load, generate, JSON-schema generate and label_probs. A model that cannot be loaded raises;
-    a failing step is reported in its row."""
+    a failing step is reported in its row. A check is a diagnosis, so a call is tried once (unless
+    ``max_attempts`` says otherwise) and, when even plain generation fails (e.g. a refused connection),
+    the later steps are reported as skipped rather than retried into minutes of waiting."""
+    options.setdefault("max_attempts", 1)
     start = time.perf_counter()
     model = load_chat_model(spec, **options)
     steps = [CheckStep("load", True, time.perf_counter() - start, model.name)]
@@ -71,6 +74,9 @@ def check_model(spec: str, **options: Any) -> list[CheckStep]:
         ("json", as_json, "json"),
         ("label_probs", probs, "label_probs"),
     ):
+        if steps[-1].step == "generate" and not steps[-1].ok:
+            steps.append(CheckStep(name, False, 0.0, "skipped: generate failed"))
+            continue
         step, _ = _timed(name, fn)
         step.route = routes.get(route, "")  # read after the call: backends learn their routes
         steps.append(step)

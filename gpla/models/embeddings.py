@@ -75,7 +75,11 @@ class SentenceTransformerEmbedding:
     @staticmethod
     def _load(path: str) -> Any:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        # transformers 5 draws a "Loading weights" bar on stderr for a model that loads in a blink; it
+        # would come before every one-line CLI error and warning.
+        hf_logging.disable_progress_bar()
         try:
             return SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:

@@ -16,6 +16,7 @@ from typing import BinaryIO
 import numpy as np
 
 from gpla.errors import ModelError
+from gpla.models.extras import require
 
 _SCALAR = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
 _STRING, _ARRAY = 8, 9
@@ -46,7 +47,9 @@ class TensorRows:
 
 def find_tensor(path: Path, names: tuple[str, ...]) -> TensorRows | None:
     """The first tensor of ``names`` present in the GGUF at ``path``, or None."""
-    from gguf import GGML_QUANT_SIZES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGMLQuantizationType
+    gguf = require("gguf", "llamacpp", "the llama.cpp label head")
+    GGML_QUANT_SIZES, GGUF_DEFAULT_ALIGNMENT = gguf.GGML_QUANT_SIZES, gguf.GGUF_DEFAULT_ALIGNMENT
+    GGUF_MAGIC, GGMLQuantizationType = gguf.GGUF_MAGIC, gguf.GGMLQuantizationType
 
     try:
         with path.open("rb") as f:

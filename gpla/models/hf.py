@@ -25,6 +25,7 @@ import numpy as np
 from gpla.errors import ConfigError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome, store_label_probs
 from gpla.models.base import ChatRequest, ChatResult, Message
+from gpla.models.extras import require
 from gpla.models.labels import LabelProtocol, check_protocol, label_token_ids
 from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
 
@@ -47,12 +48,12 @@ def _load(name: str, device: str, dtype: str = "float32") -> tuple[Any, Any, thr
     with _load_lock:
         if (name, device, dtype) not in _loaded:
             import torch
-            from transformers import (
-                AutoConfig,
-                AutoModelForCausalLM,
-                AutoModelForSeq2SeqLM,
-                AutoTokenizer,
-            )
+
+            transformers = require("transformers", "hf", "the hf backend")
+            AutoConfig = transformers.AutoConfig
+            AutoModelForCausalLM = transformers.AutoModelForCausalLM
+            AutoModelForSeq2SeqLM = transformers.AutoModelForSeq2SeqLM
+            AutoTokenizer = transformers.AutoTokenizer
 
             try:
                 config = AutoConfig.from_pretrained(name)
@@ -89,6 +90,7 @@ class HFBackend(Backend):
         super().__init__()
         if base_url:
             raise ConfigError(f"hf:{model} runs in-process and takes no URL (got {base_url})")
+        require("transformers", "hf", "the hf backend")  # before converting the default GGUF
         self.dtype = resolve_dtype(dtype, device)
         folder = model
         if model == "default":

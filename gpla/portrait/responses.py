@@ -16,6 +16,8 @@ import pandas as pd
 from gpla.errors import DataError
 from gpla.portrait.averaging import AVERAGED_SUFFIX
 from gpla.portrait.jsonio import read_json
+from gpla.tables import SUFFIXES as TABLE_SUFFIXES
+from gpla.tables import read_raw_table
 
 COLUMNS = ["model", "portrait_id", "option_id", "numeric_response"]
 
@@ -49,11 +51,8 @@ def load_responses(path: str | Path) -> pd.DataFrame:
 
 
 def _read_file(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() == ".csv":
-        try:
-            frame = pd.read_csv(path)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            raise DataError(f"{path}: not a readable CSV file ({err})") from None
+    if path.suffix.lower() in TABLE_SUFFIXES:  # CSV, TSV or Parquet, read as every command reads tables
+        frame = read_raw_table(path)
         if "model" not in frame.columns:
             frame["model"] = model_name(path)
     else:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from gpla.report.flags import flags_section, run_flags
 from gpla.report.invariance import invariance_section
 from gpla.report.tables import markdown_table, table1, table12
 from gpla.report.validation import validation_section
@@ -61,7 +62,9 @@ def _overview(manifest: dict[str, Any]) -> list[str]:
         rows.append({"stage": name, "status": status,
                      "seconds": st.get("seconds", ""), "model calls": st.get("usage", {}).get("calls", ""),
                      "notes": "; ".join(st.get("notes", []))})
-    return [*lines, markdown_table(pd.DataFrame(rows)), ""]
+    return [*lines, markdown_table(pd.DataFrame(rows)), "",
+            "_seconds_: wall time of the stage's last run; _model calls_: calls it paid for (cache hits "
+            "excluded); _notes_: what the stage skipped, dropped or degraded.", ""]
 
 
 def _lexicon_section(run_dir: Path, manifest: dict[str, Any], images: list[Path]) -> list[str]:
@@ -77,17 +80,23 @@ def _lexicon_section(run_dir: Path, manifest: dict[str, Any], images: list[Path]
     if lexicon is None:
         return [*out, "_No lexicon yet._", ""]
     out += [f"The lexicon has {len(lexicon)} values.", "", "### Top values by frequency", "",
-            markdown_table(lexicon.head(TOP_VALUES)[["rank", "value", "frequency"]]), ""]
+            markdown_table(lexicon.head(TOP_VALUES)[["rank", "value", "frequency"]]), "",
+            "_frequency_: value mentions in the corpus, synonyms merged into the value included.", ""]
     if lexicon["frequency"].astype(float).sum() > 0:
         images.append(_top_values_png(lexicon, run_dir / "analysis" / "top_values.png"))
         out += ["![Top values](analysis/top_values.png)", ""]
     merges = lexicon[lexicon["merged_from"].map(lambda m: m is not None and len(m) > 0)]
     out += ["### Deduplication merges", ""]
+    # Quote the lexicon stage's own count, so that the section and the stage notes cannot disagree:
+    # it counts every merge, this table only those into the values the lexicon kept.
+    out += [f"Lexicon stage: {note}.\n" for note in stages.get("lexicon", {}).get("notes", [])]
+    kept = f"Of the {len(lexicon)} values kept (min_frequency, max_values)"
     if len(merges):
         table = merges.assign(merged_from=merges["merged_from"].map(lambda m: ", ".join(map(str, m))))
-        out += [markdown_table(table[["value", "frequency", "merged_from"]]), ""]
+        out += [f"{kept}, {len(merges)} absorbed synonyms (_merged_from_: the names folded into the value):",
+                "", markdown_table(table[["value", "frequency", "merged_from"]]), ""]
     else:
-        out += ["No synonyms were merged.", ""]
+        out += [f"{kept}, none absorbed a synonym.", ""]
     return out
 
 
@@ -104,7 +113,9 @@ def _measurement_section(run_dir: Path, manifest: dict[str, Any]) -> list[str]:
             f"X has {X.shape[0]} subjects × {X.shape[1]} values. {info.get('missing_cells', '?')} of "
             f"{info.get('cells', '?')} cells had no relevant perception and were "
             f"{policy.get(info.get('missing_policy', ''), 'handled')}.{_analysis_missing(manifest)}", "",
-            markdown_table(means.head(TOP_VALUES)), ""]
+            markdown_table(means.head(TOP_VALUES)), "",
+            "_mean score_: the value's GPV score (support − oppose over relevant perceptions, −1 … 1) "
+            "averaged over subjects.", ""]
 
 
 def _analysis_missing(manifest: dict[str, Any]) -> str:
@@ -134,7 +145,10 @@ def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Pat
     if loadings is not None:
         loadings = loadings.set_index("value")
         out += ["### Loadings and reliability (Table 1 format)", "",
-                markdown_table(table1(loadings, _read(run_dir, "analysis/alphas.csv"))), ""]
+                markdown_table(table1(loadings, _read(run_dir, "analysis/alphas.csv"))), "",
+                "_Loading_: the value's loading on its main factor (after analysis.rotation); _Cronbach's Alpha (CI)_: "
+                "reliability of the factor's values with its 95% interval; _McDonald's Omega_: reliability "
+                "under a one-factor model.", ""]
     out += _efa_section(run_dir)
     cfa = a / "cfa" / "table.md"
     if cfa.exists():
@@ -146,12 +160,32 @@ def _structure_section(run_dir: Path, manifest: dict[str, Any], images: list[Pat
     out += invariance_section(run_dir)
     cong = _read(run_dir, "analysis/congruence.csv")
     if cong is not None:
-        out += ["### Congruence with the published five-factor system", "", markdown_table(cong), ""]
+        out += ["### Congruence with the published five-factor system", "",
+                *_congruence_basis(loadings, cong), markdown_table(cong), "",
+                "_ours_: our factor; _reference_: the published factor paired with it (pairing maximises "
+                "total |congruence|); _congruence_: |Tucker's φ| over the shared values (≥ 0.85 fair, "
+                "≥ 0.95 equal, Lorenzo-Seva & ten Berge 2006); _sign_: −1 where our factor is reversed; "
+                "_n_common_values_: how many values φ was computed on.", ""]
     corr = _read(run_dir, "analysis/schwartz_correlations.csv")
     if corr is not None:
         out += ["### Correlations with Schwartz values (Table 12 format)", "",
                 markdown_table(table12(corr.set_index(corr.columns[0]))), ""]
     return out
+
+
+def _congruence_basis(loadings: pd.DataFrame | None, cong: pd.DataFrame) -> list[str]:
+    """Name the values the congruence was computed on: ours ∩ the published system's, matched
+    case-insensitively as the analysis stage matches them."""
+    if loadings is None:
+        return []
+    from gpla.systems import gpla_five_factor
+
+    published = {str(v).lower() for v in gpla_five_factor().to_frame()["value"]}
+    shared = [str(v) for v in loadings.index if str(v).lower() in published]
+    if "n_common_values" in cong.columns and len(cong) and int(cong["n_common_values"].iloc[0]) != len(shared):
+        return []  # the published table changed since the run: do not guess
+    return [f"Computed only on the {len(shared)} of our {len(loadings)} values that the published system "
+            f"also has: {', '.join(shared)}.", ""]
 
 
 def _efa_section(run_dir: Path) -> list[str]:
@@ -174,7 +208,8 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else {}
     images: list[Path] = []
     head = _overview(manifest)
-    lines = (head[:2] + validation_section(run_dir) + head[2:] + _lexicon_section(run_dir, manifest, images)
+    first = flags_section(run_flags(run_dir, manifest)) + validation_section(run_dir)
+    lines = (head[:2] + first + head[2:] + _lexicon_section(run_dir, manifest, images)
              + _measurement_section(run_dir, manifest) + _structure_section(run_dir, manifest, images))
     text = "\n".join(lines)
     md = run_dir / "report.md"

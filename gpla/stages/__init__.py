@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gpla import __version__
 from gpla.config import RunConfig
 from gpla.stages.analysis import run_analysis
 from gpla.stages.build import run_corpus, run_lexicon, run_perceptions, run_value_mentions
@@ -22,6 +23,9 @@ class Stage:
     settings: Callable[[RunConfig], Any]
     outputs: tuple[str, ...]
     """Files written into the run directory (relative paths)."""
+    code: str = "1"
+    """Version of the code that computes the stage, part of its key: bump it when a change alters the
+    stage's result, so runs made before the upgrade re-run it (and what follows) instead of reusing it."""
 
 
 def _report(ctx: StageContext) -> None:
@@ -77,7 +81,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("judgments", run_judgments, _judgment_settings,
           ("response_perceptions.parquet", "judgments.parquet")),
     Stage("X", run_x, lambda c: c.gpv.missing, ("X.parquet", "X_n.parquet")),
-    Stage("analysis", run_analysis, lambda c: [c.analysis, c.models.embedding], ("analysis/summary.json",)),
-    Stage("report", _report, lambda c: None, ("report.md", "report.html")),
+    # Statistics and report are cheap to redo and change with every release: keyed on gpla's version too.
+    Stage("analysis", run_analysis, lambda c: [c.analysis, c.models.embedding], ("analysis/summary.json",),
+          code=f"{__version__}/2"),
+    Stage("report", _report, lambda c: None, ("report.md", "report.html"), code=f"{__version__}/1"),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gpla.analysis.data import MissingPolicy
-from gpla.errors import DataError, GplaError
+from gpla.errors import ConfigError, DataError, GplaError
 from gpla.stages.context import StageContext
 from gpla.stages.family_invariance import family_invariance
 
@@ -27,13 +27,21 @@ ANALYSIS_DIR = "analysis"
 MIN_SUBJECTS_PCA = 5
 MIN_SUBJECTS_CFA = 10
 # Statistics code signals a degenerate input with DataError; numerical libraries with these.
-_DEGENERATE = (GplaError, np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError)
+_DEGENERATE = (DataError, np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError)
 
 
 def _attempt(ctx: StageContext, what: str, step: Callable[[], Any]) -> Any:
-    """Run one analysis step; on a degenerate input, record why it was skipped and go on."""
+    """Run one analysis step; on a degenerate input, record why it was skipped and go on.
+
+    Only degenerate data becomes a note: a ConfigError (although a ValueError), a ModelError or any other
+    exception fails the stage, so a result degraded by a fixable mistake is never checkpointed as done."""
     try:
         return step()
+    except GplaError as err:
+        if not isinstance(err, DataError):
+            raise
+        ctx.note(f"{what} skipped: {err}")
+        return None
     except _DEGENERATE as err:
         ctx.note(f"{what} skipped: {err}")
         return None
@@ -120,6 +128,9 @@ def _compare(ctx: StageContext, X: pd.DataFrame, out: Path, summary: dict[str, A
     comparison.save(out / "cfa")
     summary.update(n_construct=comparison.n_construct, n_pca=comparison.n_pca, n_holdout=comparison.n_holdout,
                    n_cfa=comparison.n_cfa, mapping_embedder=mapping if cfg.compare_systems else None)
+    for fit in comparison.fits.values():
+        if fit.mapping_warning:
+            ctx.note(f"WARNING: {fit.mapping_warning}")
     assert comparison.construction is not None
     removed = comparison.construction.removed
     removed.to_csv(out / "removed.csv", index=False)
@@ -248,14 +259,14 @@ def _wide(loadings: pd.DataFrame) -> pd.DataFrame:
 
 def _schwartz(ctx: StageContext, X: pd.DataFrame, loadings: pd.DataFrame, out: Path) -> None:
     from gpla.analysis.benchmarks.factor_scores import factor_scores
+    from gpla.tables import read_table
 
     path = Path(str(ctx.config.analysis.schwartz_scores))
     if not path.is_file():
-        raise DataError(f"analysis.schwartz_scores {path} does not exist")
-    schwartz = pd.read_csv(path)
-    if "subject_id" not in schwartz.columns:
+        raise ConfigError(f"analysis.schwartz_scores {path} does not exist")
+    schwartz = read_table(path, what=f"analysis.schwartz_scores {path}")
+    if schwartz.index.name != "subject_id":
         raise DataError(f"analysis.schwartz_scores {path}: needs a subject_id column")
-    schwartz = schwartz.set_index("subject_id")
     common = X.index.intersection(schwartz.index)
     if len(common) < 3:
         raise DataError(f"{path}: only {len(common)} subjects in common with this run")

@@ -19,6 +19,7 @@ from gpla.lexicon.build import given_perceptions, lexicon_entries
 from gpla.measure.administration import administer, pairings
 from gpla.measure.subjects import build_subjects
 from gpla.stages.context import StageContext
+from gpla.tables import read_raw_table
 
 CORPUS_COLUMNS = ["doc_id", "text", "source", "kind", "count", "model", "question"]
 PERCEPTION_COLUMNS = ["perception_id", "doc_id", "text", "error"]
@@ -165,7 +166,7 @@ def _read_lexicon_file(path: object) -> pd.DataFrame:
     p = Path(str(path))
     if not p.is_file():
         raise DataError(f"lexicon.file {p} does not exist")
-    table = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
+    table = read_raw_table(p, what=f"lexicon.file {p}")
     if "value" not in table.columns:
         raise DataError(f"lexicon.file {p}: no 'value' column (columns: {list(table.columns)})")
     table = table.dropna(subset=["value"]).drop_duplicates("value")

@@ -65,10 +65,12 @@ def run_batched(
     work: Callable[[list[T]], BatchTables],
     description: str,
     columns: dict[str, list[str]],
+    on_commit: Callable[[], None] | None = None,
 ) -> BatchTables:
     """Apply ``work`` to consecutive batches of ``items``, skipping batches already committed, and
     return the concatenated tables (in item order). ``columns`` names the tables ``work`` returns
-    and their columns (used for the empty result when there is nothing to do)."""
+    and their columns (used for the empty result when there is nothing to do). ``on_commit`` runs
+    after each committed batch (the pipeline records the usage paid so far, so a kill loses none)."""
     names = list(columns)
     batches = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
     todo = [i for i in range(len(batches)) if not store.done(i)]
@@ -81,6 +83,8 @@ def run_batched(
             if missing:
                 raise RuntimeError(f"{description}: batch returned no table named {sorted(missing)}")
             store.write(i, tables)
+            if on_commit is not None:
+                on_commit()
             bar.advance(task, len(batches[i]))
     if not batches:
         return {name: pd.DataFrame(columns=cols) for name, cols in columns.items()}

@@ -88,6 +88,8 @@ class StageContext:
     stage: str
     notes: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    on_checkpoint: Callable[[], None] | None = None
+    """Called after each committed batch (the pipeline persists the usage counters)."""
 
     def path(self, artifact: str) -> Path:
         return self.run_dir / f"{artifact}.parquet"
@@ -124,7 +126,8 @@ class StageContext:
     def batched(self, items: Sequence[T], batch_size: int, work: Callable[[list[T]], BatchTables],
                 description: str, columns: dict[str, list[str]]) -> BatchTables:
         """``run_batched`` over this stage's checkpoints (see ``gpla.stages.checkpoint``)."""
-        return run_batched(self.store(batch_size), items, batch_size, work, description, columns)
+        return run_batched(self.store(batch_size), items, batch_size, work, description, columns,
+                           on_commit=self.on_checkpoint)
 
     def note(self, text: str) -> None:
         """Something the report and manifest should say about this stage (degradations, skips, counts)."""

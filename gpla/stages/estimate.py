@@ -15,6 +15,7 @@ import pandas as pd
 from gpla.config import RunConfig
 from gpla.errors import ConfigError, GplaError
 from gpla.measure.subjects import build_subjects
+from gpla.tables import read_raw_table
 
 PARSER_OVERHEAD = 450  # PerceptionParser instructions + few-shot example
 GENERATOR_OVERHEAD = 300
@@ -76,7 +77,7 @@ def _n_values(cfg: RunConfig) -> int:
         p = Path(lex.file)
         if not p.is_file():
             raise ConfigError(f"lexicon.file {p} does not exist")
-        return len(pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p))
+        return len(read_raw_table(p, what=f"lexicon.file {p}"))
     n = lex.max_values or lex.expected_values
     if n is None:
         raise ConfigError("--dry-run needs lexicon.max_values or lexicon.expected_values to size the lexicon")

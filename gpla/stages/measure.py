@@ -23,6 +23,7 @@ from gpla.measure.subjects import build_subjects
 from gpla.models.base import EmbeddingModel
 from gpla.stages.context import BATCH_API_MAX_REQUESTS, StageContext
 from gpla.stages.validation import validate_evaluator
+from gpla.tables import read_raw_table
 
 
 def run_questions(ctx: StageContext) -> None:
@@ -56,7 +57,7 @@ def run_questions(ctx: StageContext) -> None:
 def _read_questions(path: Path, values: list[str]) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"questions.file {path} does not exist")
-    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    table = read_raw_table(path, what=f"questions.file {path}")
     if not {"value", "question"} <= set(table.columns):
         raise DataError(f"questions.file {path}: needs columns value, question (has {list(table.columns)})")
     table = table.drop_duplicates("value").set_index("value")

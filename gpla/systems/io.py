@@ -29,6 +29,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+LAVAAN_SUFFIXES = (".lavaan", ".lav")
+
 #: Names accepted by `get_system` besides a file path.
 BUILTIN_SYSTEMS = {
     "schwartz-h": schwartz_higher,
@@ -42,20 +44,25 @@ def get_system(spec: str) -> ValueSystem:
     if spec in BUILTIN_SYSTEMS:
         return BUILTIN_SYSTEMS[spec]()
     path = Path(spec)
-    if path.suffix.lower() in (".csv", ".toml") or path.exists():
+    if path.suffix.lower() in (".csv", ".toml", *LAVAAN_SUFFIXES) or path.exists():
         return load_system(path)
     raise ConfigError(
-        f"unknown value system {spec!r}: use one of {', '.join(BUILTIN_SYSTEMS)} or a .csv/.toml file"
+        f"unknown value system {spec!r}: use one of {', '.join(BUILTIN_SYSTEMS)} or a .csv/.toml/.lavaan file"
     )
 
 
 def load_system(path: str | Path) -> ValueSystem:
-    """A value system from a CSV (``factor,value[,loading]``) or TOML file."""
+    """A value system from a CSV (``factor,value[,loading]``), TOML or lavaan (``F =~ a + b``) file."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"value system file {path} not found")
     if path.suffix.lower() == ".toml":
         return _from_toml(path)
+    if path.suffix.lower() in LAVAAN_SUFFIXES:
+        from gpla.analysis.lavaan import measurement_scales, read_lavaan
+
+        # Items keep their lavaan-safe names; `ValueSystem.restrict` maps them back to the data's columns.
+        return ValueSystem(path.stem, measurement_scales(read_lavaan(path), what=str(path)))
     try:
         frame = pd.read_csv(path, comment="#", skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:

@@ -1,26 +1,18 @@
 """Value systems as lavaan/semopy measurement models.
 
 Value names such as "Public Benefit" or "Law-Abiding Behavior" are not lavaan identifiers, so a
-model refers to each variable by its identifier form (`identifier`); `gpla.analysis.cfa.CFA` matches
-that form back to the data's column names.
+model refers to each variable by its identifier form (`gpla.analysis.lavaan.identifier`), which
+`gpla.analysis.lavaan.resolve_columns` maps back to the data's column names (in CFA, alpha and omega).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from gpla.errors import DataError
+from gpla.analysis.lavaan import identifier
 from gpla.systems.value_system import ValueSystem
 
-
-def identifier(label: str) -> str:
-    """The lavaan identifier of a label: runs of non-word characters become "_" ("Work-life Balance" →
-    "Work_life_Balance"); a leading digit gets a "v" prefix."""
-    name = re.sub(r"\W+", "_", str(label).strip()).strip("_")
-    if not name:
-        raise DataError(f"{label!r} has no letters or digits, so it cannot name a model variable")
-    return f"v{name}" if name[0].isdigit() else name
+__all__ = ["identifier", "to_lavaan"]
 
 
 def _or_zero(x: float) -> float:

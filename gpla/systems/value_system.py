@@ -50,16 +50,21 @@ class ValueSystem:
 
     def restrict(self, columns: Iterable[str], *, min_indicators: int = 2) -> ValueSystem:
         """The system with only the values in `columns`; factors left with fewer than `min_indicators`
-        values are dropped (a one-indicator factor is not identified in a CFA)."""
-        available = set(columns)
-        kept = {f: [v for v in m if v in available] for f, m in self.factors.items()}
-        kept = {f: m for f, m in kept.items() if len(m) >= min_indicators}
+        values are dropped (a one-indicator factor is not identified in a CFA). A value written in its
+        lavaan-safe form ("Public_Benefit", from a lavaan file) is renamed to its column ("Public Benefit")."""
+        from gpla.analysis.lavaan import column_for
+
+        available = list(columns)
+        named = {v: column_for(v, available) for v in self.members}
+        found = {f: [str(named[v]) for v in m if named[v] is not None] for f, m in self.factors.items()}
+        kept = {f: m for f, m in found.items() if len(m) >= min_indicators}
         if not kept:
             raise DataError(
                 f"value system {self.name!r}: no factor has {min_indicators} or more of its values among "
                 f"the data's columns (its values include {', '.join(self.members[:5])})"
             )
-        return ValueSystem(self.name, kept, self.loadings, self.definitions)
+        loadings = {(f, named.get(v) or v): x for (f, v), x in self.loadings.items()}
+        return ValueSystem(self.name, kept, loadings, self.definitions)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (factor, value) with its loading (NaN when unknown)."""

@@ -60,6 +60,17 @@ EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
 )
 
+# Every value and question the prompt shows (Prompt 1's own example questions included): a designed
+# question equal to one of these is a copy, and so is a lexicon value equal to an example value.
+PROMPT1_EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "Should I choose a career that I love or a career that pays well?",
+    "I am in a situation where I can help others, but it will cost myself a lot. What should I do?",
+)
+EXAMPLE_VALUES: tuple[str, ...] = ("Helpfulness", *(answer["value"] for _, answer in EXAMPLES))  # Prompt 1 names "helpfulness"
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    *PROMPT1_EXAMPLE_QUESTIONS, *(answer["question"] for _, answer in EXAMPLES)
+)
+
 
 def question_request(value: str, max_tokens: int = 160, completion: bool = False) -> ChatRequest:
     """The request for one value's question. In chat layout the user turn is the bare value, as in

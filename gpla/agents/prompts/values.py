@@ -28,25 +28,35 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-INSTRUCTION = """\
-You name the human values behind a perception. A value is a broad, desirable goal that motivates \
-action, such as Honesty, Family Security or Freedom of Speech. Name every value the perception \
-expresses or relies on, most important first, each as a short noun phrase of one to four words in \
-Title Case. Answer with JSON only: {"values": ["...", "..."]}."""
-
+# The examples come from situations (a river bank, a lab, a sports field) far from the everyday
+# dilemmas a corpus usually holds: a small model copies few-shot answers, and a copied "Honesty" would
+# pass for a finding where a copied "Scientific Openness" stands out (the report flags both, see
+# EXAMPLE_VALUES). Earlier examples (Honesty, Family Security, ...) filled the quickstart's lexicon.
 EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     (
-        "Telling a friend the truth is right even when it hurts.",
-        {"values": ["Honesty", "Friendship", "Integrity"]},
+        "Volunteers planted trees along the river so the banks stop washing away.",
+        {"values": ["Environmental Stewardship", "Community Service"]},
     ),
     (
-        "Saving money before quitting a job is prudent.",
-        {"values": ["Financial Security", "Prudence", "Responsibility"]},
+        "The lab published its failed experiments so nobody wastes a year repeating them.",
+        {"values": ["Scientific Openness", "Knowledge Sharing"]},
     ),
     (
-        "Everyone deserves to be treated with dignity regardless of their background.",
-        {"values": ["Equality", "Human Dignity", "Respect"]},
+        "The referee gave the penalty against the home team even though the crowd booed.",
+        {"values": ["Fair Play", "Impartiality"]},
     ),
+)
+_INSTRUCTION_EXAMPLES = ("Craftsmanship", "Team Spirit")  # named in the instruction's definition
+
+INSTRUCTION = f"""\
+You name the human values behind a perception. A value is a broad, desirable goal that motivates \
+action, such as {_INSTRUCTION_EXAMPLES[0]} or {_INSTRUCTION_EXAMPLES[1]}. Name every value the perception \
+expresses or relies on, most important first, each as a short noun phrase of one to four words in \
+Title Case. Answer with JSON only: {{"values": ["...", "..."]}}."""
+
+# Every value the prompt shows: a generated value equal to one of these may be a copy, not a finding.
+EXAMPLE_VALUES: tuple[str, ...] = (
+    *_INSTRUCTION_EXAMPLES, *(v for _, answer in EXAMPLES for v in answer["values"])
 )
 
 

@@ -72,7 +72,7 @@ def factor_scores(
         if heywood:
             raise DataError(
                 "factor scores: Bartlett weights need positive uniquenesses (1 − communality); "
-                f"values {', '.join(map(str, heywood[:8]))} have none. Use method='regression'"
+                f"values {', '.join(map(str, heywood[:8]))} have none. Use method='regression' (--method regression)"
             )
         scaled = L / uniqueness[:, None]
         W = scaled @ np.linalg.inv(L.T @ scaled)
@@ -139,7 +139,8 @@ def unit_weighted_scores(
         data = (data - data.mean()) / data.std(ddof=1)
     if how == "sum" and data.isna().any().any():
         raise DataError(
-            "unit-weighted scores: how='sum' needs complete data; use how='mean' to skip gaps"
+            "unit-weighted scores: how='sum' (--method sum) needs complete data; use how='mean' (--method mean) "
+            "to skip gaps"
         )
     low, high = np.nanmin(data.to_numpy()), np.nanmax(data.to_numpy())
     scores = {}

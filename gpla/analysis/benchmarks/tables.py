@@ -16,16 +16,11 @@ from gpla.errors import DataError
 
 def read_table(path: str | Path, *, what: str) -> pd.DataFrame:
     """A table from CSV/TSV/Parquet (by suffix), or one `DataError` saying why it cannot be read."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{what} {path}: file not found")
-    try:
-        if path.suffix.lower() in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",")
-    except Exception as err:  # pandas/pyarrow raise many types for a malformed file
-        raise DataError(f"{what} {path}: not a readable table ({err})") from None
+    from gpla.tables import read_raw_table
+
+    frame = read_raw_table(path, what=f"{what} {path}")
+    if not isinstance(frame.index, pd.RangeIndex):  # a Parquet file's stored index is a column here
+        frame = frame.reset_index()
     if frame.empty:
         raise DataError(f"{what} {path}: has no rows")
     return frame
