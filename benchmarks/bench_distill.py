@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gpla.analysis.benchmarks import distill_target
+from gpla.validity import distill_target
 
 
 def brute_force(winners: np.ndarray, losers: np.ndarray) -> np.ndarray:

@@ -30,12 +30,11 @@ def check_run_config(cfg: RunConfig, source: str = "config") -> None:
     """Raise a one-line ConfigError naming the key of the first invalid model spec, corpus spec or
     missing input file."""
     from gpla.corpora.spec import parse_spec as parse_corpus
-    from gpla.models.registry import CHAT_BACKENDS, EMBEDDING_BACKENDS, parse_spec
+    from gpla.models.registry import parse_spec
 
     for key, spec, embedding in _model_specs(cfg):
-        kinds = tuple(EMBEDDING_BACKENDS if embedding else CHAT_BACKENDS)
-        try:
-            parse_spec(spec, kinds=kinds)
+        try:  # registered and entry-point backends count; nothing is imported yet
+            parse_spec(spec, embedding=embedding)
         except ConfigError as err:
             raise ConfigError(f"{source}: {key}: {err}") from None
     for i, src in enumerate(cfg.corpus.sources):

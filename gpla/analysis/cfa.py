@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from gpla.analysis.cfa_polish import polish
 from gpla.analysis.data import check_enough_rows, check_positive_definite, validate_numeric
@@ -35,7 +36,7 @@ class ModelFitError(DataError):
     """The model cannot be fitted to these data: not identified, no convergence, or a Heywood case."""
 
 
-class CFA:
+class CFA(BaseEstimator):
     """Confirmatory factor analysis of a lavaan-syntax measurement model.
 
     Parameters
@@ -85,7 +86,7 @@ class CFA:
         self.grad_tol = grad_tol
         self.converge = converge
 
-    def fit(self, data: pd.DataFrame) -> CFA:
+    def fit(self, data: pd.DataFrame, y: None = None) -> CFA:
         import semopy
 
         if self.missing not in ("raise", "listwise"):

@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from gpla.analysis.data import (
     MissingPolicy,
@@ -41,7 +42,7 @@ class FactorFitError(DataError):
     """The factor model cannot be fitted: the optimiser or the rotation did not converge, or a Heywood case."""
 
 
-class FactorAnalysis:
+class FactorAnalysis(BaseEstimator):
     """Exploratory factor analysis of a correlation matrix, psych's ``fa`` in numbers and names.
 
     Parameters
@@ -84,7 +85,7 @@ class FactorAnalysis:
         self.quantile = quantile
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame) -> FactorAnalysis:
+    def fit(self, X: pd.DataFrame, y: None = None) -> FactorAnalysis:
         """Fit to subjects × variables data (Pearson correlations, as psych's default)."""
         data = validate_numeric(X, what="EFA data", missing=self.missing, min_cols=2)
         check_enough_rows(len(data), data.shape[1], what="EFA data")

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
+from sklearn.base import BaseEstimator
 
 from gpla.analysis.cfa import _resolve_columns
 from gpla.analysis.cfa_spec import CFASpec, parse_cfa
@@ -34,7 +35,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 
 
-class MeasurementInvariance:
+class MeasurementInvariance(BaseEstimator):
     """Multi-group CFA of `syntax` across the groups in column `group`, at each of `levels`.
 
     Parameters
@@ -74,7 +75,7 @@ class MeasurementInvariance:
         self.grad_tol = grad_tol
         self.max_iter = max_iter
 
-    def fit(self, X: pd.DataFrame) -> MeasurementInvariance:
+    def fit(self, X: pd.DataFrame, y: None = None) -> MeasurementInvariance:
         levels = list(self.levels)
         unknown = [lv for lv in levels if lv not in LEVELS]
         if unknown or not levels:

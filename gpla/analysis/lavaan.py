@@ -1,5 +1,6 @@
-"""Read the measurement part (``=~`` lines) of a lavaan model: which items make up which scale, and
-match a model's variable names to data columns (the one place lavaan-safe names are made and mapped back).
+"""lavaan models, the one module for them: read the measurement part (``=~`` lines) of a model (which
+items make up which scale), write a value system as a model (`to_lavaan`), and match a model's variable
+names to data columns (the one place lavaan-safe names are made and mapped back).
 
 semopy parses whole models for CFA; scoring scales (alpha) only needs ``factor =~ item + item``, and
 semopy's parser would accept a sign on an item that lavaan itself rejects, so this small reader is ours.
@@ -10,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpla.errors import ConfigError, DataError
+
+if TYPE_CHECKING:  # `gpla.systems` imports this module for its names; a ValueSystem is only used here
+    from gpla.systems.value_system import ValueSystem
 
 _NAME = re.compile(r"^[A-Za-z_.][\w.]*$")
 # A number literal, with its exponent (1e-3, 2.5E+1): its sign is neither a '+' between terms nor a minus.
@@ -136,3 +140,31 @@ def _statements(text: str, what: str) -> list[tuple[int, str]]:
     if pending:
         raise ConfigError(f"{what}, line {start}: statement {pending!r} is incomplete")
     return out
+
+
+def _or_zero(x: float) -> float:
+    return 0.0 if x != x else x  # NaN (no known loading) keeps the listed order: sorted() is stable
+
+
+def to_lavaan(
+    system: ValueSystem, available_columns: Iterable[str] | None = None, *, min_indicators: int = 2
+) -> str:
+    """The CFA model of `system`: one ``factor =~ member + ...`` line per factor.
+
+    With `available_columns`, members that are not columns of the data are left out first (see
+    `ValueSystem.restrict`, which also drops factors left with fewer than `min_indicators`). Members
+    are listed by decreasing loading when the system has loadings, so that the marker indicator (whose
+    loading lavaan fixes to 1) is the strongest positive one.
+    """
+    if available_columns is not None:
+        system = system.restrict(available_columns, min_indicators=min_indicators)
+    variables = {identifier(v) for v in system.members}
+    lines = []
+    for factor, members in system.factors.items():
+        name = identifier(factor)
+        # A factor may share its name with one of its values ("Rule-Following" in the GPLA system).
+        if name in variables:
+            name = f"{name}_factor"
+        ordered = sorted(members, key=lambda v: -_or_zero(system.loading(factor, v)))
+        lines.append(f"{name} =~ " + " + ".join(identifier(v) for v in ordered))
+    return "\n".join(lines) + "\n"

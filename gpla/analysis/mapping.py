@@ -15,8 +15,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from gpla.analysis.lavaan import to_lavaan
 from gpla.errors import DataError
-from gpla.systems.lavaan import to_lavaan
 from gpla.systems.value_system import ValueSystem
 
 

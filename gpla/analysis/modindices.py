@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from gpla.analysis.cfa import _apply_missing, _resolve_columns
 from gpla.analysis.cfa_spec import CFASpec, parse_cfa
@@ -32,7 +33,7 @@ COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc_all"]
 _V_CUTOFF = np.finfo(float).eps ** (1 / 3)  # lavaan's (0.6-14 on)
 
 
-class ModificationIndices:
+class ModificationIndices(BaseEstimator):
     """Modification indices of the single-group ML CFA of `syntax` (no mean structure, as lavaan's
     ``cfa()`` default).
 
@@ -51,7 +52,7 @@ class ModificationIndices:
         self.missing = missing
         self.heywood = heywood
 
-    def fit(self, X: pd.DataFrame) -> ModificationIndices:
+    def fit(self, X: pd.DataFrame, y: None = None) -> ModificationIndices:
         if self.missing not in ("raise", "listwise"):
             raise ConfigError(
                 f"modindices: missing must be 'raise' or 'listwise', got {self.missing!r}"

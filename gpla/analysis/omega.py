@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from gpla.analysis.data import (
     MissingPolicy,
@@ -31,7 +32,7 @@ from gpla.analysis.reliability import reverse_items
 from gpla.errors import ConfigError, DataError
 
 
-class CFAOmega:
+class CFAOmega(BaseEstimator):
     """Omega of each factor of a CFA model, as ``semTools::compRelSEM(fit)``.
 
     Parameters
@@ -58,7 +59,7 @@ class CFAOmega:
         self.missing = missing
         self.heywood = heywood
 
-    def fit(self, data: pd.DataFrame) -> CFAOmega:
+    def fit(self, data: pd.DataFrame, y: None = None) -> CFAOmega:
         from gpla.analysis.cfa import CFA
 
         data = reverse_items(data, list(self.reverse), what="omega data") if self.reverse else data
@@ -114,7 +115,7 @@ def congeneric_omega(items: pd.DataFrame, *, missing: MissingPolicy = "raise") -
     return float(lam.sum() ** 2 / cov.sum())
 
 
-class HierarchicalOmega:
+class HierarchicalOmega(BaseEstimator):
     """psych's ``omega(items, nfactors)``: Schmid–Leiman omega hierarchical and omega total.
 
     Parameters
@@ -149,7 +150,7 @@ class HierarchicalOmega:
         self.missing = missing
         self.heywood = heywood
 
-    def fit(self, X: pd.DataFrame) -> HierarchicalOmega:
+    def fit(self, X: pd.DataFrame, y: None = None) -> HierarchicalOmega:
         if not isinstance(self.n_factors, (int, np.integer)) or self.n_factors < 3:
             raise ConfigError(
                 f"hierarchical omega needs at least 3 group factors for the general factor to be identified, "

@@ -9,10 +9,12 @@ this path gives R's eigenvalues to ~1e-14 and its varimax loadings to the 6 deci
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from gpla.analysis.data import (
     MissingPolicy,
@@ -25,15 +27,12 @@ from gpla.analysis.retention import count_above, parallel_thresholds
 from gpla.analysis.rotation import ROTATIONS, Rotation, rotate
 from gpla.errors import DataError
 
-if TYPE_CHECKING:  # re-exported at run time by __getattr__ below
-    from gpla.analysis.pruning import PruneResult, prune_items
-
-__all__ = ["NFactors", "PrincipalComponents", "PruneResult", "prune_items"]
+__all__ = ["NFactors", "PrincipalComponents"]
 
 NFactors = int | Literal["auto", "kaiser"]
 
 
-class PrincipalComponents:
+class PrincipalComponents(TransformerMixin, BaseEstimator):
     """Principal components with varimax/promax rotation and factor retention.
 
     Parameters
@@ -70,7 +69,7 @@ class PrincipalComponents:
         self.quantile = quantile
         self.missing = missing
 
-    def fit(self, X: pd.DataFrame) -> PrincipalComponents:
+    def fit(self, X: pd.DataFrame, y: None = None) -> PrincipalComponents:
         if self.rotation not in ROTATIONS:
             raise DataError(f"rotation must be one of {ROTATIONS}, got {self.rotation!r}")
         data = validate_numeric(X, what="PCA data", missing=self.missing, min_cols=2)
@@ -101,7 +100,45 @@ class PrincipalComponents:
         self.n_factors_ = k
         self.correlation_ = corr
         self.n_obs_ = n_obs
+        # psych's principal(scores=TRUE): regression weights R⁻¹ (Λ Φ) on the standardised data. Kept
+        # from the fit (not re-estimated from the scored data, as the stand-alone factor_scores
+        # helper does) so that transform scores new rows on the fitted solution.
+        structure = rotated.loadings @ phi
+        self.weights_ = pd.DataFrame(
+            np.linalg.solve(corr.to_numpy(), structure), index=corr.index, columns=names
+        )
+        self.mean_ = data.mean()
+        self.scale_ = data.std(ddof=1)
         return self
+
+    def transform(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+        """Component scores of the rows of `X` (psych's regression scores), standardised with the
+        means and standard deviations of the data `fit` saw; a row with a NaN scores NaN unless
+        ``missing="raise"``."""
+        check_is_fitted(self, "weights_")
+        variables = self.weights_.index
+        if isinstance(X, pd.DataFrame):
+            absent = [v for v in variables if v not in X.columns]
+            if absent:
+                raise DataError(f"PCA scores: data lack the fitted variable(s) {absent[:8]}")
+            frame = X[list(variables)]
+        else:
+            frame = pd.DataFrame(X)
+            if frame.shape[1] != len(variables):
+                raise DataError(
+                    f"PCA scores: data have {frame.shape[1]} columns, the fit had {len(variables)}"
+                )
+            frame.columns = variables
+        try:
+            values = frame.to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"PCA scores: data are not all numeric ({exc})") from None
+        if self.missing == "raise" and np.isnan(values).any():
+            raise DataError("PCA scores: data have missing values (missing='raise')")
+        z = (values - self.mean_.to_numpy()) / self.scale_.to_numpy()
+        return pd.DataFrame(
+            z @ self.weights_.to_numpy(), index=frame.index, columns=self.weights_.columns
+        )
 
     def _retain(self, values: np.ndarray, n_obs: int, n_vars: int) -> int:
         choice = self.n_factors
@@ -169,12 +206,3 @@ class PrincipalComponents:
         fig.savefig(path, dpi=120)
         plt.close(fig)
         return path
-
-
-def __getattr__(name: str) -> object:
-    # `prune_items` lives in pruning.py (which imports this module); re-exported lazily to avoid a cycle.
-    if name in ("prune_items", "PruneResult"):
-        from gpla.analysis import pruning
-
-        return getattr(pruning, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -46,8 +46,8 @@ def _choice(value: str, options: tuple[str, ...], flag: str) -> Any:
 
 
 def _safety(spec: str) -> pd.Series:
-    from gpla.analysis.benchmarks import salad_bench_safety
-    from gpla.analysis.benchmarks.tables import read_matrix
+    from gpla.validity import salad_bench_safety
+    from gpla.validity.tables import read_matrix
 
     if spec == SALAD_BENCH:
         return salad_bench_safety()
@@ -58,7 +58,7 @@ def _safety(spec: str) -> pd.Series:
 
 
 def _report(frame: pd.DataFrame, path: Path, title: str, floatfmt: str = ".3f") -> None:
-    from gpla.analysis.benchmarks.tables import to_markdown, write_table
+    from gpla.validity.tables import to_markdown, write_table
 
     csv_path, md_path = write_table(frame, path, floatfmt=floatfmt)
     typer.echo(
@@ -84,15 +84,15 @@ def scores_command(
     ] = None,
 ) -> None:
     """Factor scores of every subject: regression/Bartlett from loadings, or unit-weighted."""
-    from gpla.analysis.benchmarks import (
+    from gpla.validity import (
         factor_scores,
         keys_from_loadings,
         mapped_scores,
         unit_weighted_scores,
         wide_loadings,
     )
-    from gpla.analysis.benchmarks.factor_scores import LONG_LOADINGS
-    from gpla.analysis.benchmarks.tables import read_matrix, read_table
+    from gpla.validity.factor_scores import LONG_LOADINGS
+    from gpla.validity.tables import read_matrix, read_table
 
     if (loadings is None) == (mapping is None):
         raise ConfigError("give exactly one of --loadings and --mapping")
@@ -146,8 +146,8 @@ def safety_command(
     """LLM safety prediction (§5.2): Bradley–Terry linear probe, accuracy mean ± sd, averaged weights."""
     import pandas as pd
 
-    from gpla.analysis.benchmarks import compare_value_systems
-    from gpla.analysis.benchmarks.tables import read_matrix
+    from gpla.validity import compare_value_systems
+    from gpla.validity.tables import read_matrix
 
     systems = {}
     for spec in values:
@@ -176,8 +176,8 @@ def distill_command(
     ] = "zero",
 ) -> None:
     """Alignment-target distillation (§5.3, Eq. 3–4) and its convergence as pairs accumulate."""
-    from gpla.analysis.benchmarks import distill_progress, pairs_from_judgments
-    from gpla.analysis.benchmarks.tables import read_table
+    from gpla.validity import distill_progress, pairs_from_judgments
+    from gpla.validity.tables import read_table
 
     policy = _choice(missing, ("zero", "drop"), "--missing")
     winners, losers = pairs_from_judgments(read_table(judgments, what="judgments"))
@@ -203,8 +203,8 @@ def consistency_command(
     out: Annotated[Path, typer.Option(help="Output CSV (plus .md).")] = Path("consistency.csv"),
 ) -> None:
     """Cross-dataset consistency (App. B.3): per-LLM correlation of the two value vectors."""
-    from gpla.analysis.benchmarks import consistency_safety_correlation, cross_dataset_consistency
-    from gpla.analysis.benchmarks.tables import read_matrix
+    from gpla.validity import consistency_safety_correlation, cross_dataset_consistency
+    from gpla.validity.tables import read_matrix
 
     kind = _choice(method, ("pearson", "spearman"), "--method")
     table = cross_dataset_consistency(
@@ -245,8 +245,8 @@ def schwartz_command(
     ),
 ) -> None:
     """Correlations of factor scores with Schwartz values (App. B.4, Table 12)."""
-    from gpla.analysis.benchmarks import correlate_with_schwartz
-    from gpla.analysis.benchmarks.tables import read_matrix
+    from gpla.validity import correlate_with_schwartz
+    from gpla.validity.tables import read_matrix
 
     kind = _choice(method, ("pearson", "spearman"), "--method")
     result = correlate_with_schwartz(

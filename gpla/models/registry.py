@@ -12,23 +12,32 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gpla.errors import ConfigError
+from gpla.models.backend_registry import (
+    CHAT_BACKENDS,
+    EMBEDDING_BACKENDS,
+    chat_backends,
+    embedding_backends,
+    register_chat_backend,
+    register_embedding_backend,
+)
 from gpla.models.base import ChatModel, EmbeddingModel
 
-# kind -> "module:Class"; imported lazily so `gpla --help` never loads torch or llama.cpp.
-CHAT_BACKENDS = {
-    "llamacpp": "gpla.models.llamacpp:LlamaCppBackend",
-    "openai": "gpla.models.openai_compat:OpenAIBackend",
-    "hf": "gpla.models.hf:HFBackend",
-}
-EMBEDDING_BACKENDS = {
-    "st": "gpla.models.embeddings:SentenceTransformerEmbedding",
-    "openai": "gpla.models.embeddings:OpenAIEmbedding",
-}
+__all__ = [
+    "CHAT_BACKENDS",
+    "EMBEDDING_BACKENDS",
+    "ModelSpec",
+    "load_chat_model",
+    "load_embedding_model",
+    "parse_spec",
+    "register_chat_backend",
+    "register_embedding_backend",
+]
 # Options the shared wrapper consumes; every other option goes to the backend.
 WRAPPER_OPTIONS = ("cache", "max_attempts", "rate_limit", "batch_size")
 # String options a spec may carry after "?" (key=value&...), per backend kind.
@@ -62,10 +71,18 @@ def _spec_options(spec: str, kind: str, query: str) -> tuple[tuple[str, str], ..
     return tuple(out)
 
 
-def parse_spec(spec: str, kinds: tuple[str, ...] = tuple(CHAT_BACKENDS)) -> ModelSpec:
-    """``kind:model[@base_url]`` → ModelSpec; a clear ConfigError for anything else."""
+def parse_spec(
+    spec: str, kinds: tuple[str, ...] | None = None, *, embedding: bool = False
+) -> ModelSpec:
+    """``kind:model[@base_url]`` → ModelSpec; a clear ConfigError for anything else. Without
+    ``kinds``, a kind is any registered chat (``embedding``: embedding) backend, built in or
+    discovered through an entry point."""
     kind, sep, rest = spec.strip().partition(":")
-    if not sep or kind not in kinds or not rest:
+    registry = embedding_backends if embedding else chat_backends
+    # knows() looks at entry points only for a kind not built in, so a built-in spec stays cheap.
+    known = kind in kinds if kinds is not None else registry.knows(kind)
+    if not sep or not known or not rest:
+        kinds = kinds if kinds is not None else registry.kinds()
         raise ConfigError(
             f"model spec {spec!r} is not of the form KIND:MODEL with KIND one of {', '.join(kinds)} "
             "(e.g. llamacpp:default, openai:gpt-4o-mini@http://127.0.0.1:8000/v1, hf:NAME)"
@@ -82,10 +99,13 @@ def parse_spec(spec: str, kinds: tuple[str, ...] = tuple(CHAT_BACKENDS)) -> Mode
     return ModelSpec(kind, rest, base_url, options)
 
 
-def _construct(target: str, what: str, spec: ModelSpec, options: dict[str, Any]) -> Any:
+def _construct(target: str | Callable[..., Any], what: str, spec: ModelSpec, options: dict[str, Any]) -> Any:
     """Import ``module:Class`` and build it, naming any option it does not take."""
-    module, _, name = target.partition(":")
-    cls = getattr(importlib.import_module(module), name)
+    if isinstance(target, str):
+        module, _, name = target.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+    else:
+        cls = target
     try:
         inspect.signature(cls).bind(spec.model, base_url=spec.base_url, **options)
     except TypeError as exc:
@@ -116,7 +136,7 @@ def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
         cache = CallCache()
     elif cache_opt not in (False, None):
         cache = cache_opt if isinstance(cache_opt, CallCache) else CallCache(Path(cache_opt))
-    backend = _construct(CHAT_BACKENDS[parsed.kind], f"model {spec!r}", parsed, options)
+    backend = _construct(chat_backends.target(parsed.kind), f"model {spec!r}", parsed, options)
     return CachedModel(backend, cache=cache, **wrapper_opts)
 
 
@@ -128,9 +148,9 @@ def load_embedding_model(
     False = off, or a path) keeps every text's vector across runs (``embedding_cache.py``)."""
     if not isinstance(spec, str):
         return spec
-    parsed = parse_spec(spec, kinds=tuple(EMBEDDING_BACKENDS))
+    parsed = parse_spec(spec, embedding=True)
     model: Any = _construct(
-        EMBEDDING_BACKENDS[parsed.kind], f"embedding model {spec!r}", parsed, options
+        embedding_backends.target(parsed.kind), f"embedding model {spec!r}", parsed, options
     )
     if cache is False:
         return model

@@ -13,10 +13,8 @@ import pandas as pd
 
 from gpla.agents.prompts import questions as question_prompt
 from gpla.agents.prompts import values as value_prompt
+from gpla.analysis.minimums import MIN_SUBJECTS_HELDOUT_CFA
 
-# The analysis stage's 2 × MIN_SUBJECTS_CFA (half builds the system, half tests it); not imported, as
-# the stages import the report (a test keeps the two equal).
-MIN_SUBJECTS_HELDOUT_CFA = 20
 RELEVANT_P = 0.5  # GPV calls a pair relevant when p(relevant) exceeds this
 ALL_RELEVANT_SHARE = 0.95
 PROMPT_EXAMPLE_VALUES = (*value_prompt.EXAMPLE_VALUES, *question_prompt.EXAMPLE_VALUES)

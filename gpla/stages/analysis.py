@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from gpla.analysis.data import MissingPolicy
+from gpla.analysis.minimums import MIN_SUBJECTS_HELDOUT_CFA, MIN_SUBJECTS_PCA
 from gpla.errors import ConfigError, DataError, GplaError
 from gpla.stages.context import StageContext
 from gpla.stages.family_invariance import family_invariance
 
 ANALYSIS_DIR = "analysis"
-MIN_SUBJECTS_PCA = 5
-MIN_SUBJECTS_CFA = 10
 # Statistics code signals a degenerate input with DataError; numerical libraries with these.
 _DEGENERATE = (DataError, np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError)
 
@@ -83,10 +82,10 @@ def run_analysis(ctx: StageContext) -> None:
     X = prepare(ctx, ctx.read("X").set_index("subject_id"))
     summary: dict[str, Any] = {"n_subjects": len(X), "n_values": X.shape[1], "missing": ctx.info["missing"]}
     model = None
-    if len(X) >= 2 * MIN_SUBJECTS_CFA and X.shape[1] >= 3:
+    if len(X) >= MIN_SUBJECTS_HELDOUT_CFA and X.shape[1] >= 3:
         model = _attempt(ctx, "CFA comparison", lambda: _compare(ctx, X, out, summary))
     elif len(X) >= MIN_SUBJECTS_PCA:
-        ctx.note(f"too few subjects ({len(X)}) for CFA on held-out data (needs ≥ {2 * MIN_SUBJECTS_CFA}): "
+        ctx.note(f"too few subjects ({len(X)}) for CFA on held-out data (needs ≥ {MIN_SUBJECTS_HELDOUT_CFA}): "
                  "PCA uses all subjects, CFA is skipped")
     if model is None and len(X) >= MIN_SUBJECTS_PCA and X.shape[1] >= 2:
         model = _attempt(ctx, "PCA", lambda: _structure(ctx, X))
@@ -149,7 +148,8 @@ def _policy(X: pd.DataFrame) -> MissingPolicy:
 
 def _structure(ctx: StageContext, X: pd.DataFrame) -> Any:
     """PCA (+ pruning) on all subjects, when there are too few to hold any out."""
-    from gpla.analysis.pca import PrincipalComponents, prune_items
+    from gpla.analysis.pca import PrincipalComponents
+    from gpla.analysis.pruning import prune_items
 
     cfg = ctx.config.analysis
     n_factors = cfg.n_factors
@@ -258,8 +258,8 @@ def _wide(loadings: pd.DataFrame) -> pd.DataFrame:
 
 
 def _schwartz(ctx: StageContext, X: pd.DataFrame, loadings: pd.DataFrame, out: Path) -> None:
-    from gpla.analysis.benchmarks.factor_scores import factor_scores
     from gpla.tables import read_table
+    from gpla.validity.factor_scores import factor_scores
 
     path = Path(str(ctx.config.analysis.schwartz_scores))
     if not path.is_file():

@@ -1,6 +1,7 @@
 """Value systems as data: Schwartz's basic and higher-order values, the GPLA five-factor system and
 user-defined systems, plus their CFA (lavaan) models."""
 
+from gpla.analysis.lavaan import identifier, to_lavaan
 from gpla.systems.builtin import (
     gpla_five_factor,
     gpla_five_factor_alphas,
@@ -9,7 +10,6 @@ from gpla.systems.builtin import (
     schwartz_higher,
 )
 from gpla.systems.io import BUILTIN_SYSTEMS, get_system, load_system
-from gpla.systems.lavaan import identifier, to_lavaan
 from gpla.systems.value_system import ValueSystem
 
 __all__ = [

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from gpla.analysis.lavaan import measurement_scales, read_lavaan
 from gpla.errors import ConfigError, DataError
 from gpla.systems.builtin import gpla_five_factor, schwartz_basic, schwartz_higher
 from gpla.systems.value_system import ValueSystem
@@ -59,8 +60,6 @@ def load_system(path: str | Path) -> ValueSystem:
     if path.suffix.lower() == ".toml":
         return _from_toml(path)
     if path.suffix.lower() in LAVAAN_SUFFIXES:
-        from gpla.analysis.lavaan import measurement_scales, read_lavaan
-
         # Items keep their lavaan-safe names; `ValueSystem.restrict` maps them back to the data's columns.
         return ValueSystem(path.stem, measurement_scales(read_lavaan(path), what=str(path)))
     try:

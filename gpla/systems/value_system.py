@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gpla.analysis.lavaan import column_for
 from gpla.errors import DataError
 
 
@@ -52,8 +53,6 @@ class ValueSystem:
         """The system with only the values in `columns`; factors left with fewer than `min_indicators`
         values are dropped (a one-indicator factor is not identified in a CFA). A value written in its
         lavaan-safe form ("Public_Benefit", from a lavaan file) is renamed to its column ("Public Benefit")."""
-        from gpla.analysis.lavaan import column_for
-
         available = list(columns)
         named = {v: column_for(v, available) for v in self.members}
         found = {f: [str(named[v]) for v in m if named[v] is not None] for f, m in self.factors.items()}

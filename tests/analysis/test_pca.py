@@ -12,7 +12,8 @@ from five_factor_sim import published_loadings, simulate
 
 from gpla.analysis.congruence import match_factors
 from gpla.analysis.data import read_csv_data
-from gpla.analysis.pca import PrincipalComponents, prune_items
+from gpla.analysis.pca import PrincipalComponents
+from gpla.analysis.pruning import prune_items
 from gpla.shared import shared_path
 
 

@@ -12,14 +12,12 @@ from gpla.agents.prompts import questions as question_prompt
 from gpla.agents.prompts import values as value_prompt
 from gpla.report import write_report
 from gpla.report.flags import (
-    MIN_SUBJECTS_HELDOUT_CFA,
     copy_flags,
     relevance_flag,
     run_flags,
     sample_size_flag,
     unasked_flag,
 )
-from gpla.stages.analysis import MIN_SUBJECTS_CFA
 from gpla.systems import gpla_five_factor
 
 COPIED_QUESTION = question_prompt.EXAMPLES[0][1]["question"]
@@ -39,7 +37,6 @@ def test_prompt_examples_are_exposed_from_the_prompts() -> None:
 
 
 def test_sample_size_flag() -> None:
-    assert MIN_SUBJECTS_HELDOUT_CFA == 2 * MIN_SUBJECTS_CFA  # the analysis stage's own rule
     small = sample_size_flag(8, 5)
     assert small is not None and "≥ 20 for a CFA" in small.message and "PCA" not in small.message
     wide = sample_size_flag(30, 40)

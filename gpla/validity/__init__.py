@@ -2,12 +2,12 @@
 prediction, alignment-target distillation, cross-dataset consistency and correlations with Schwartz.
 Pure statistics on pandas tables: nothing here calls a model."""
 
-from gpla.analysis.benchmarks.consistency import (
+from gpla.validity.consistency import (
     consistency_safety_correlation,
     cross_dataset_consistency,
 )
-from gpla.analysis.benchmarks.correlate import Correlation, correlate
-from gpla.analysis.benchmarks.distill import (
+from gpla.validity.correlate import Correlation, correlate
+from gpla.validity.distill import (
     AlignmentReward,
     DistillProgress,
     distill_coordinate,
@@ -15,14 +15,14 @@ from gpla.analysis.benchmarks.distill import (
     distill_target,
     pairs_from_judgments,
 )
-from gpla.analysis.benchmarks.factor_scores import (
+from gpla.validity.factor_scores import (
     factor_scores,
     keys_from_loadings,
     mapped_scores,
     unit_weighted_scores,
     wide_loadings,
 )
-from gpla.analysis.benchmarks.safety import (
+from gpla.validity.safety import (
     BradleyTerryProbe,
     SafetyProbeResult,
     compare_value_systems,
@@ -30,7 +30,7 @@ from gpla.analysis.benchmarks.safety import (
     pairwise_accuracy,
     salad_bench_safety,
 )
-from gpla.analysis.benchmarks.schwartz import SchwartzCorrelation, correlate_with_schwartz
+from gpla.validity.schwartz import SchwartzCorrelation, correlate_with_schwartz
 
 __all__ = [
     "AlignmentReward",

@@ -12,9 +12,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from gpla.analysis.benchmarks import salad_bench_safety
 from gpla.cli.bench import register
 from gpla.errors import DataError
+from gpla.validity import salad_bench_safety
 
 runner = CliRunner()
 

@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from gpla.analysis.benchmarks import (
+from gpla.errors import DataError
+from gpla.validity import (
     BradleyTerryProbe,
     compare_value_systems,
     evaluate_safety_prediction,
     pairwise_accuracy,
     salad_bench_safety,
 )
-from gpla.errors import DataError
 
 
 def _planted(

@@ -22,13 +22,13 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from gpla.analysis.benchmarks.align import check_covered, check_same_names, check_unique
 from gpla.errors import DataError
+from gpla.validity.align import check_covered, check_same_names, check_unique
 
 
 def salad_bench_safety() -> pd.Series:
     """SALAD-Bench safety scores of 17 LLMs (Li et al. 2024), as listed in the GPLA paper's Table 11."""
-    source = resources.files("gpla.analysis.benchmarks") / "data" / "salad_bench_safety.csv"
+    source = resources.files("gpla.validity") / "data" / "salad_bench_safety.csv"
     with resources.as_file(source) as path:
         table = pd.read_csv(path, comment="#")
     return pd.Series(

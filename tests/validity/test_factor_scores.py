@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gpla.analysis.benchmarks import (
+from gpla.errors import DataError
+from gpla.validity import (
     factor_scores,
     keys_from_loadings,
     mapped_scores,
     unit_weighted_scores,
 )
-from gpla.errors import DataError
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gpla.analysis.benchmarks.align import check_covered, check_same_names, check_unique
-from gpla.analysis.benchmarks.correlate import Correlation, Method, correlate
 from gpla.errors import DataError
+from gpla.validity.align import check_covered, check_same_names, check_unique
+from gpla.validity.correlate import Correlation, Method, correlate
 
 
 def cross_dataset_consistency(

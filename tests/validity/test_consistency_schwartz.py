@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gpla.analysis.benchmarks import (
+from gpla.errors import DataError
+from gpla.validity import (
     consistency_safety_correlation,
     correlate_with_schwartz,
     cross_dataset_consistency,
     salad_bench_safety,
 )
-from gpla.errors import DataError
 
 
 def _pearson(x: list[float], y: list[float]) -> float:

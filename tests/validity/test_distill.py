@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpla.analysis.benchmarks import (
+from gpla.errors import DataError
+from gpla.validity import (
     AlignmentReward,
     distill_coordinate,
     distill_progress,
     distill_target,
     pairs_from_judgments,
 )
-from gpla.analysis.benchmarks.distill import objective
-from gpla.errors import DataError
+from gpla.validity.distill import objective
 
 # Measurements on GPV's [-1, 1] scale; a coarse grid makes ties (the hard case) frequent.
 grid_scores = st.integers(-4, 4).map(lambda k: k / 4)

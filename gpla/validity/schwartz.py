@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gpla.analysis.benchmarks.align import check_same_names, check_unique
-from gpla.analysis.benchmarks.correlate import Method, cross_correlations
 from gpla.errors import DataError
+from gpla.validity.align import check_same_names, check_unique
+from gpla.validity.correlate import Method, cross_correlations
 
 
 @dataclass(frozen=True)
