@@ -1,3 +1,4 @@
 from gpla.cli import main
 
-main()
+if __name__ == "__main__":  # vLLM's CPU engine starts its workers with spawn
+    main()

@@ -266,6 +266,23 @@ class AnalysisConfig(_Section):
     random_state: int = 0
 
 
+class EngineConfig(_Section):
+    """Where the model stages run. Not part of any stage key (results are the same), so a run
+    started in-process resumes on Ray and back."""
+
+    kind: Literal["local", "ray"] = "local"
+    """``local``: in this process; ``ray``: each batch of a model stage on a Ray Data actor pool."""
+    address: str | None = None
+    """Ray cluster: ``auto`` (the one ``ray start`` runs here), ``ray://HOST:10001``, or ``None`` to
+    start a local cluster in this process."""
+    workers: int | None = Field(default=None, gt=0)
+    """Actors, each loading every model once; ``None`` = one per whole CPU (per GPU with GPUs)."""
+    cpus_per_worker: float | None = Field(default=None, gt=0)
+    """``None`` = the cluster's CPUs less half a CPU for Ray Data's own tasks, shared by the workers."""
+    gpus_per_worker: float | None = Field(default=None, ge=0)
+    """``None`` = the cluster's GPUs shared by the workers (0 without GPUs)."""
+
+
 class ModelPrice(_Section):
     input_per_mtok: float = Field(ge=0)
     output_per_mtok: float = Field(ge=0)
@@ -282,6 +299,7 @@ class RunConfig(_Section):
     administration: AdministrationConfig = AdministrationConfig()
     gpv: GPVConfig = GPVConfig()
     analysis: AnalysisConfig = AnalysisConfig()
+    engine: EngineConfig = EngineConfig()
     pricing: dict[str, ModelPrice] = Field(default_factory=dict)
     """USD per million tokens by model spec, for ``--dry-run`` cost estimates."""
 
@@ -302,28 +320,43 @@ class RunConfig(_Section):
         return v
 
     def with_base(self, base: Path) -> RunConfig:
-        """Resolve relative file paths against the config file's folder."""
+        """Resolve relative paths against the config file's folder: files, corpus specs, compared
+        systems, and model specs naming local files (``llamacpp:m.gguf``, ``hf:./folder``) wherever
+        a spec appears (roles, subjects and their families, corpus writers, prices)."""
 
         def fix(p: Path | None) -> Path | None:
-            return None if p is None or p.is_absolute() else (base / p).resolve()
+            return p if p is None or p.is_absolute() else (base / p).resolve()
 
-        return self.model_copy(
-            update={
-                "lexicon": self.lexicon.model_copy(update={"file": fix(self.lexicon.file) or self.lexicon.file}),
-                "questions": self.questions.model_copy(
-                    update={"file": fix(self.questions.file) or self.questions.file}
-                ),
-                "analysis": self.analysis.model_copy(
-                    update={"schwartz_scores": fix(self.analysis.schwartz_scores) or self.analysis.schwartz_scores,
-                            "compare_systems": [_system_spec_with_base(x, base)
-                                                for x in self.analysis.compare_systems]}
-                ),
-                "corpus": self.corpus.model_copy(
-                    update={"sources": [src.model_copy(update={"spec": _corpus_spec_with_base(src.spec, base)})
-                                        for src in self.corpus.sources]}
-                ),
-            }
-        )
+        def spec(s: str) -> str:
+            return _model_spec_with_base(s, base)
+
+        def opt(s: str | None) -> str | None:
+            return None if s is None else spec(s)
+
+        def specs(items: list[str] | None) -> list[str] | None:
+            return None if items is None else [spec(s) for s in items]
+
+        m, corpus, subjects, analysis = self.models, self.corpus, self.subjects, self.analysis
+        generate = corpus.generate
+        return self.model_copy(update={
+            "models": m.model_copy(update={
+                "agent": spec(m.agent), "parser": opt(m.parser), "generator": opt(m.generator),
+                "evaluator": opt(m.evaluator), "designer": opt(m.designer), "embedding": spec(m.embedding)}),
+            "subjects": subjects.model_copy(update={
+                "models": specs(subjects.models),
+                "families": {spec(k): v for k, v in subjects.families.items()}}),
+            "pricing": {spec(k): v for k, v in self.pricing.items()},
+            "lexicon": self.lexicon.model_copy(update={"file": fix(self.lexicon.file)}),
+            "questions": self.questions.model_copy(update={"file": fix(self.questions.file)}),
+            "analysis": analysis.model_copy(update={
+                "schwartz_scores": fix(analysis.schwartz_scores),
+                "mapping_embedder": opt(analysis.mapping_embedder),
+                "compare_systems": [_system_spec_with_base(x, base) for x in analysis.compare_systems]}),
+            "corpus": corpus.model_copy(update={
+                "sources": [src.model_copy(update={"spec": _corpus_spec_with_base(src.spec, base)})
+                            for src in corpus.sources],
+                "generate": generate and generate.model_copy(update={"models": specs(generate.models)})}),
+        })
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -343,6 +376,24 @@ def _corpus_spec_with_base(spec: str, base: Path) -> str:
     if not spec.strip().startswith(f"{parsed.kind}:"):
         return path  # a bare path: its kind comes from its suffix
     return ":".join([parsed.kind, path, *(f"{k}={v}" for k, v in parsed.options.items())])
+
+
+# Backends whose model part may be a local file or folder (a hub id stays as it is).
+_LOCAL_MODEL_KINDS = ("llamacpp", "hf", "vllm", "st")
+
+
+def _model_spec_with_base(spec: str, base: Path) -> str:
+    """``kind:PATH[?options]`` with a relative PATH resolved against `base` when it names a local
+    file: it starts with ``./`` or ``../``, is a ``.gguf`` file, or exists under `base`. Anything
+    else (``default``, hub ids such as ``hf:google/gemma-2b``, ``openai:`` models) is left alone."""
+    kind, sep, rest = spec.strip().partition(":")
+    if not sep or kind not in _LOCAL_MODEL_KINDS:
+        return spec
+    path, q, query = rest.partition("?")
+    local = path.startswith(("./", "../")) or path.endswith(".gguf") or (base / path).exists()
+    if not path or Path(path).is_absolute() or not local or path == "default":
+        return spec
+    return f"{kind}:{(base / path).resolve()}{q}{query}"
 
 
 def _system_spec_with_base(spec: str, base: Path) -> str:

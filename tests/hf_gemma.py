@@ -28,7 +28,9 @@ SAMPLING = {"do_sample": True, "temperature": 0.7, "top_k": 500}
 @pytest.fixture(scope="session")
 def gemma_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     kept = os.environ.get("GPLA_TEST_MODEL_CACHE")
-    return Path(kept) if kept else tmp_path_factory.mktemp("hf-default-cache")
+    # A fixed name under the session's base: conftests of two folders import this fixture, and
+    # each import is its own session fixture; they then convert once and share the folder.
+    return Path(kept) if kept else tmp_path_factory.getbasetemp() / "hf-default-cache"
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from gpla.config import RunConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +26,9 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print per-stage call/token (and cost) estimates; call nothing.")] = False,
     from_stage: Annotated[str | None, typer.Option("--from", help="Re-run from this stage even if up to date.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars or summary table.")] = False,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="Where the model stages run: local (this process) | ray (a Ray Data actor pool, "
+        "see [engine] in the config). Overrides engine.kind.")] = None,
 ) -> None:
     """Run corpus → perceptions → value_mentions → lexicon → questions → subjects → responses →
     judgments → X → analysis → report. Finished stages are skipped (0 model calls on a re-run);
@@ -40,6 +45,10 @@ def run(
     if (config is None) == (preset is None):
         raise ConfigError("give either a CONFIG.toml file or --preset quickstart|paper (not both)")
     cfg = load_config(config) if config is not None else load_preset(str(preset))
+    if engine is not None:
+        if engine not in ("local", "ray"):
+            raise ConfigError(f"--engine {engine!r}: expected local or ray")
+        cfg = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={"kind": engine})})
     check_run_config(cfg, str(config) if config is not None else f"preset {preset}")
     console = Console()
 
@@ -58,6 +67,8 @@ def run(
                      f"{table['completion_tokens'].sum():,}",
                      f"{table.loc[priced, 'cost_usd'].sum():,.2f}" + ("" if priced.all() else " (priced models)"))
         console.print(show)
+        if cfg.engine.kind == "ray":
+            _print_cluster(console, cfg, estimate(cfg))
         return
 
     from gpla.pipeline import Pipeline
@@ -93,3 +104,20 @@ def _condense(table: pd.DataFrame, max_models: int = 3) -> pd.DataFrame:
             "cost_usd": group.loc[priced, "cost_usd"].sum() if priced.any() else float("nan"),
         }]))
     return pd.concat(rows, ignore_index=True)
+
+
+def _print_cluster(console: Any, cfg: RunConfig, table: pd.DataFrame) -> None:
+    """What the estimated work needs on a Ray cluster (``gpla.stages.cluster_estimate``)."""
+    from rich.table import Table
+
+    from gpla.stages.cluster_estimate import cluster_estimate
+
+    hours, plan = cluster_estimate(cfg, table)
+    show = Table(title="On a Ray cluster (--engine ray): hours of work per stage")
+    for col in ("stage", "model", "worker", "hours"):
+        show.add_column(col, justify="right" if col == "hours" else "left")
+    for r in hours.itertuples():
+        show.add_row(r.stage, r.model, r.worker, "" if r.worker == "hosted" else f"{r.hours:,.1f}")
+    console.print(show)
+    console.print(plan)
+

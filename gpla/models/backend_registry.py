@@ -96,6 +96,7 @@ chat_backends = BackendRegistry(
         "llamacpp": "gpla.models.llamacpp:LlamaCppBackend",
         "openai": "gpla.models.openai_compat:OpenAIBackend",
         "hf": "gpla.models.hf:HFBackend",
+        "vllm": "gpla.models.vllm_backend:VLLMBackend",
     },
 )
 embedding_backends = BackendRegistry(

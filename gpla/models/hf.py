@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 
 from gpla.errors import ConfigError, ModelError
+from gpla.models import hf_prompts
 from gpla.models.backend import Backend, LabelProbs, Outcome, store_label_probs
 from gpla.models.base import ChatRequest, ChatResult, Message
 from gpla.models.extras import require
 from gpla.models.labels import LabelProtocol, check_protocol, label_token_ids
-from gpla.models.prompting import extract_json, json_instruction, plain_chat_prompt
+from gpla.models.prompting import extract_json, json_instruction
 
 _loaded: dict[tuple[str, str, str], tuple[Any, Any, threading.Lock]] = {}
 _load_lock = threading.Lock()
@@ -142,17 +143,7 @@ class HFBackend(Backend):
             last = request.messages[-1]
             extra = Message(last.role, last.content + json_instruction(request.json_schema))
             request = ChatRequest(messages=(*request.messages[:-1], extra), raw=False)
-        if self._template and not request.raw:
-            msgs = [{"role": m.role, "content": m.content} for m in request.messages]
-            text = self._tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-            # The template writes BOS and other special tokens itself.
-            return list(self._tok(text, add_special_tokens=False)["input_ids"])
-        ids = list(self._tok(plain_chat_prompt(request), add_special_tokens=True)["input_ids"])
-        # A causal prompt must end where the answer starts: drop an appended EOS/SEP token.
-        ends = {self._tok.eos_token_id, self._tok.sep_token_id} - {None}
-        while not self.seq2seq and len(ids) > 1 and ids[-1] in ends:
-            ids.pop()
-        return ids
+        return hf_prompts.prompt_ids(self._tok, request, bool(self._template), causal=not self.seq2seq)
 
     def _batches(self, ids: list[list[int]]) -> Iterator[list[int]]:
         """Indices in batches of similar length (less padding)."""
@@ -256,11 +247,9 @@ class HFBackend(Backend):
     def label_prompt_ids(self, request: ChatRequest, protocol: LabelProtocol) -> list[int]:
         """The tokens ``label_probs`` scores: under ``gpv`` a plain prompt is tokenised as GPV does,
         ``tokenizer(prompt, add_special_tokens=False)``; a chat-templated prompt keeps its own."""
-        if check_protocol(protocol) == "gpv" and (request.raw or not self._template):
-            ids = self._tok(plain_chat_prompt(request), add_special_tokens=False)["input_ids"]
-            if not ids:
-                raise ModelError(f"{self.name}: empty prompt for label_probs")
-            return [int(t) for t in ids]
+        ids = hf_prompts.gpv_prompt_ids(self._tok, request, protocol, bool(self._template))
+        if ids is not None:
+            return ids
         return self.prompt_ids(request)
 
     def gpv_processors(self) -> Any:
@@ -311,13 +300,10 @@ class HFBackend(Backend):
         return alone
 
     def _first_token(self, text: str) -> int | None:
-        toks = self._tok(text, add_special_tokens=False)["input_ids"]
-        return int(toks[0]) if toks else None
+        return hf_prompts.first_token(self._tok, text)
 
     def _gpv_token(self, word: str) -> int | None:
-        # GPV's get_token_ids: convert_tokens_to_ids(tokenizer.tokenize(word)[0]).
-        pieces = self._tok.tokenize(word)
-        return int(self._tok.convert_tokens_to_ids(pieces[0])) if pieces else None
+        return hf_prompts.gpv_token(self._tok, word)
 
     def next_logits(self, rows: list[list[int]]) -> np.ndarray:
         """Next-token logits after each (unpadded) token row: one forward pass, last position."""

@@ -42,13 +42,13 @@ _UNSUPPORTED = {
 }
 
 
-def _setting(config: Any, name: str, defaults: dict[str, Any]) -> Any:
+def generation_setting(config: Any, name: str, defaults: dict[str, Any]) -> Any:
     """A generation setting as generate sees it: the model's value, else transformers' global default."""
     value = getattr(config, name, None)
     return defaults.get(name) if value is None else value
 
 
-def _global_defaults() -> dict[str, Any]:
+def generation_defaults() -> dict[str, Any]:
     from transformers import GenerationConfig
 
     # transformers >= 5 leaves unset fields None and fills them at generate time; 4.x sets them in
@@ -73,10 +73,10 @@ class GenerationProcessors:
             TypicalLogitsWarper,
         )
 
-        defaults = _global_defaults()
+        defaults = generation_defaults()
 
         def get(name: str) -> Any:
-            return _setting(generation_config, name, defaults)
+            return generation_setting(generation_config, name, defaults)
 
         bad = [n for n, neutral in _UNSUPPORTED.items() if get(n) not in neutral]
         if bad:

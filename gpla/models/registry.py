@@ -2,7 +2,8 @@
 
 Specs: ``llamacpp:default``, ``llamacpp:/path/model.gguf``, ``openai:MODEL``,
 ``openai:MODEL@http://127.0.0.1:8000/v1``, ``hf:NAME_OR_PATH``, ``hf:default`` (the packaged Gemma as
-a transformers folder); embeddings ``st:default``, ``st:NAME``, ``openai:MODEL[@URL]``.
+a transformers folder), ``vllm:NAME_OR_PATH``, ``vllm:default`` (vLLM in-process on that folder);
+embeddings ``st:default``, ``st:NAME``, ``openai:MODEL[@URL]``.
 
 A few string options can ride in the spec itself, so that a config file can set them:
 ``hf:NAME?dtype=bfloat16&device=cuda`` (``SPEC_OPTIONS``); in code they are keyword options.
@@ -41,7 +42,11 @@ __all__ = [
 # Options the shared wrapper consumes; every other option goes to the backend.
 WRAPPER_OPTIONS = ("cache", "max_attempts", "rate_limit", "batch_size")
 # String options a spec may carry after "?" (key=value&...), per backend kind.
-SPEC_OPTIONS = {"hf": ("dtype", "device")}
+SPEC_OPTIONS = {
+    "hf": ("dtype", "device"),
+    "llamacpp": ("n_ctx", "n_threads"),
+    "vllm": ("dtype", "max_model_len", "gpu_memory_utilization", "kv_cache_gb", "enforce_eager"),
+}
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,10 @@ def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
     if not isinstance(spec, str):
         return spec
     from gpla.models.cache import CallCache
+    from gpla.models.recipes import recipe
     from gpla.models.wrapper import CachedModel
 
+    asked = dict(options)
     parsed = parse_spec(spec)
     options = {**dict(parsed.options), **options}  # keyword options win over the spec's
     wrapper_opts = {k: options.pop(k) for k in WRAPPER_OPTIONS if k in options}
@@ -137,7 +144,9 @@ def load_chat_model(spec: str | ChatModel, **options: Any) -> ChatModel:
     elif cache_opt not in (False, None):
         cache = cache_opt if isinstance(cache_opt, CallCache) else CallCache(Path(cache_opt))
     backend = _construct(chat_backends.target(parsed.kind), f"model {spec!r}", parsed, options)
-    return CachedModel(backend, cache=cache, **wrapper_opts)
+    model = CachedModel(backend, cache=cache, **wrapper_opts)
+    model.recipe = recipe(spec, asked, cache)  # how another process loads it (gpla/models/recipes.py)
+    return model
 
 
 def load_embedding_model(
@@ -155,6 +164,9 @@ def load_embedding_model(
     if cache is False:
         return model
     from gpla.models.embedding_cache import CachedEmbedding
+    from gpla.models.recipes import recipe
 
     path = None if cache is True else Path(cache)
-    return CachedEmbedding(model, model.identity(), path)
+    cached = CachedEmbedding(model, model.identity(), path)
+    cached.recipe = recipe(spec, options, cached._cache)
+    return cached

@@ -53,7 +53,7 @@ def model_token_counter(model: Any) -> TokenCounter | None:
     if kind == "llamacpp":
         llm = backend._llm
         return lambda text: len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-    if kind == "hf":
+    if kind in ("hf", "vllm"):  # both hold the model's transformers tokenizer
         tok = backend._tok
         return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
     return None

