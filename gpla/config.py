@@ -391,7 +391,7 @@ def _model_spec_with_base(spec: str, base: Path) -> str:
         return spec
     path, q, query = rest.partition("?")
     local = path.startswith(("./", "../")) or path.endswith(".gguf") or (base / path).exists()
-    if not path or Path(path).is_absolute() or not local or path == "default":
+    if not path or Path(path).expanduser().is_absolute() or not local or path == "default":
         return spec
     return f"{kind}:{(base / path).resolve()}{q}{query}"
 

@@ -96,7 +96,7 @@ class Pipeline:
     def __init__(self, config: RunConfig, run_dir: str | Path, models: ModelPool | None = None) -> None:
         self.config = config
         self.run_dir = Path(run_dir).resolve()
-        self.models = models or ModelPool()
+        self.models = models or ModelPool(lazy=config.engine.kind == "ray")
         self.manifest_path = self.run_dir / MANIFEST
         self._usage_base = dict.fromkeys(USAGE_FIELDS, 0)
         self._usage_start = dict.fromkeys(USAGE_FIELDS, 0)

@@ -11,6 +11,7 @@ kernels' (the tests compare them with GPV's reference). ``vllm_spec(folder)`` bu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ def vllm_spec(folder: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def vllm_gemma(gemma_hf_dir: Path) -> ChatModel:
+def vllm_gemma(gemma_hf_dir: Path) -> Iterator[ChatModel]:
     pytest.importorskip("vllm")
-    return load_chat_model(vllm_spec(gemma_hf_dir), cache=False)
+    yield load_chat_model(vllm_spec(gemma_hf_dir), cache=False)
+    from gpla.models.vllm_backend import shutdown_engines
+
+    shutdown_engines()

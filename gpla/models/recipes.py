@@ -9,6 +9,7 @@ come from, the environment of the process that calls the model.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,57 @@ def _rebuild(kind: str, spec: str, options: dict[str, Any]) -> Any:
                 _rebuilt[key] = load_embedding_model(spec, cache=Path(cache) if cache else False, **opts)
         return _rebuilt[key]
 
+
+
+def chat_recipe(spec: str, options: dict[str, Any]) -> Recipe:
+    """The recipe ``load_chat_model(spec, **options)`` would record, without loading anything."""
+    from gpla.models.cache import CallCache, cache_dir
+
+    cache = options.get("cache", True)
+    path: Any = None
+    if cache is True:
+        path = cache_dir() / "calls.sqlite"
+    elif isinstance(cache, CallCache):
+        path = cache.path
+    elif cache not in (False, None):
+        path = Path(cache)
+    return spec, {**options, "cache": str(path) if path is not None else False}
+
+
+class LazyChatModel:
+    """A chat model that loads on first use and travels as its recipe. What a Ray driver holds
+    (``ModelPool(lazy=True)``): the subjects' models and the evaluator then load only in the
+    workers that call them, never on a head node that may have no GPU for them."""
+
+    def __init__(self, spec: str, options: dict[str, Any], load: Callable[..., Any]) -> None:
+        self.name = spec.split("?", 1)[0]
+        self.recipe = chat_recipe(spec, options)
+        self._load = lambda: load(spec, **options)
+        self._model: Any = None
+
+    @property
+    def loaded(self) -> Any:
+        if self._model is None:
+            self._model = self._load()
+            self.name = self._model.name
+        return self._model
+
+    @property
+    def usage(self) -> Any:
+        from gpla.models.usage import Usage
+
+        return Usage() if self._model is None else self._model.usage
+
+    def generate(self, requests: Sequence[Any]) -> Any:
+        return self.loaded.generate(requests)
+
+    def label_probs(self, prompts: Sequence[Any], labels: Sequence[str], protocol: str = "gpv") -> Any:
+        return self.loaded.label_probs(prompts, labels, protocol=protocol)
+
+    def __getattr__(self, attribute: str) -> Any:  # routes, backend, cache...: the loaded model's
+        if attribute.startswith("_"):
+            raise AttributeError(attribute)
+        return getattr(self.loaded, attribute)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return rebuild_chat_model, self.recipe

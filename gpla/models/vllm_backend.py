@@ -56,9 +56,10 @@ _load_lock = threading.Lock()
 def import_vllm() -> Any:
     """The ``vllm`` module, or a one-line ModelError naming the extra (or the broken media wheel)."""
     # Read at import and inherited by the workers. vLLM logs to stdout by default, where `--json`
-    # output goes: its notes belong on stderr.
+    # output goes: its notes belong on stderr — the process's own (``__stderr__``), not a stream
+    # swapped in meanwhile (pytest's capture), which is closed by the time vLLM's exit hook logs.
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
+    os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.__stderr__")
     try:
         return require("vllm", "vllm", "the vllm backend")
     except RuntimeError as exc:  # torchvision built for another torch fails while registering ops
@@ -83,6 +84,15 @@ def _engine(key: str, options: dict[str, Any]) -> tuple[Any, threading.Lock]:
                 raise ModelError(f"vllm cannot load {options['model']!r}: {message}") from exc
             _engines[key] = (llm, threading.Lock())
         return _engines[key]
+
+
+def shutdown_engines() -> None:
+    """Stop every engine's worker processes now (tests call it while logging still has a stream;
+    vLLM's own exit hook otherwise logs into a closed one)."""
+    with _load_lock:
+        for llm, _ in _engines.values():
+            llm.llm_engine.engine_core.shutdown()
+        _engines.clear()
 
 
 @contextlib.contextmanager

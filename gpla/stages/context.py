@@ -41,7 +41,11 @@ class ModelPool:
         self,
         chat: Callable[..., ChatModel] = _load_chat,
         embedder: Callable[[str], EmbeddingModel] = _load_embedder,
+        lazy: bool = False,
     ) -> None:
+        # lazy (the Ray driver): a chat model loads on first use, so models only workers call
+        # (subjects, the evaluator) never load here.
+        self._lazy = lazy
         self._chat_factory = chat
         self._embed_factory = embedder
         self._chat: dict[tuple[str, str], ChatModel] = {}
@@ -52,7 +56,11 @@ class ModelPool:
         """The model of ``spec``, loaded once per set of ``options`` (see ``load_chat_model``)."""
         key = (spec, repr(sorted(options.items())))
         loaded = self._chat.get(key)
-        if loaded is None:
+        if loaded is None and self._lazy:
+            from gpla.models.recipes import LazyChatModel
+
+            self._chat[key] = LazyChatModel(spec, options, self._chat_factory)
+        elif loaded is None:
             self._chat[key] = self._chat_factory(spec, **options)
         elif isinstance(loaded, tuple):  # a recipe: this pool was sent to a Ray worker
             from gpla.models.recipes import rebuild_chat_model

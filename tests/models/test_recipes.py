@@ -49,3 +49,21 @@ def test_an_embedder_travels_as_its_recipe(tmp_path: Path) -> None:
     received = pickle.loads(pickle.dumps(embedder))
     assert received is not embedder and received.name == embedder.name
     assert (received.embed(["Honesty"]) == embedder.embed(["Honesty"])).all()
+
+
+def test_a_lazy_model_loads_on_first_use_and_travels_as_the_same_recipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gpla.models.recipes import LazyChatModel
+    from gpla.stages.context import ModelPool
+
+    monkeypatch.setenv("GPLA_CACHE_DIR", str(tmp_path))
+    pool = ModelPool(lazy=True)
+    lazy = pool.chat("openai:m@http://127.0.0.1:9/v1", max_attempts=2)
+    assert isinstance(lazy, LazyChatModel) and lazy._model is None
+    assert pool.usage()["calls"] == 0 and lazy._model is None  # counting loads nothing
+    eager = load_chat_model("openai:m@http://127.0.0.1:9/v1", max_attempts=2)
+    assert lazy.recipe == eager.recipe  # the same recipe as the loaded model records
+    received = pickle.loads(pickle.dumps(lazy))
+    assert isinstance(received, CachedModel) and lazy._model is None  # travelled without loading
+    assert lazy.routes == eager.routes and lazy._model is not None  # first real use loads it

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gpla.config import load_config
+from gpla.config import _model_spec_with_base, load_config
 from gpla.corpora import load_corpus
 
 
@@ -87,6 +87,7 @@ def test_model_specs_naming_local_files_resolve_everywhere_they_appear(
     assert cfg.models.evaluator == f"hf:{folder}?dtype=float32"
     assert cfg.models.embedding == "st:default"
     assert cfg.subjects.models == [gguf, "hf:google/gemma-2b", "openai:gpt-4o"]  # hub ids stay
+    assert _model_spec_with_base("llamacpp:~/m.gguf", study) == "llamacpp:~/m.gguf"  # home stays home
     assert cfg.subjects.families == {gguf: "Gemma", "openai:gpt-4o": "GPT"}
     assert cfg.analysis.mapping_embedder == f"st:{folder}"
     assert list(cfg.pricing) == [gguf]

@@ -84,8 +84,13 @@ def runs(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     with pytest.MonkeyPatch.context() as mp:
         _run(_config(tmp), tmp / "local", tmp / "cache-local", mp)
         before = total_usage().calls
-        summary = _run(_config(tmp, "ray"), tmp / "ray", tmp / "cache-ray", mp)
+        mp.setenv("GPLA_CACHE_DIR", str(tmp / "cache-ray"))
+        driver = Pipeline(_config(tmp, "ray"), tmp / "ray")
+        summary = driver.run()
         driver_calls = total_usage().calls - before
+    # The driver holds the subjects' model and the evaluator as recipes: it never loaded them.
+    held = list(driver.models._chat.values())
+    assert held and all(type(m).__name__ == "LazyChatModel" and m._model is None for m in held), held
     # Separate caches: the Ray run computed everything itself, in the workers, not in this driver
     # (the cluster started before GPLA_CACHE_DIR was set: the workers must use the driver's).
     stages = json.loads((tmp / "ray" / "manifest.json").read_text())["stages"]
@@ -201,6 +206,32 @@ def test_a_killed_driver_resumes_without_redoing_committed_batches(
     assert {s.name: s.status for s in summary.stages}["judgments"] == "done"
     assert dispatched and not set(dispatched) & committed, (dispatched, committed)
     _same_results(run, runs["local"])
+
+
+@pytest.mark.slow
+def test_a_vllm_evaluator_loads_only_in_the_workers_and_equals_in_process(
+    cluster: str, gemma_hf_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any spec runs in an actor: the judgments stage with a ``vllm:`` evaluator (its engine spawns
+    its own processes inside the actor), while the driver never loads it."""
+    pytest.importorskip("vllm")
+    from vllm_fixtures import vllm_spec
+
+    def config(engine: str, **options: Any) -> RunConfig:
+        cfg = _config(tmp_path / "config", engine, **options)
+        return cfg.model_copy(update={
+            "models": cfg.models.model_copy(update={"evaluator": vllm_spec(gemma_hf_dir)}),
+            "subjects": cfg.subjects.model_copy(update={"profiles": ["Default", "Stimulation"]})})
+
+    _run(config("local"), tmp_path / "local", tmp_path / "cache-local", monkeypatch)
+    monkeypatch.setenv("GPLA_CACHE_DIR", str(tmp_path / "cache-ray"))
+    driver = Pipeline(config("ray", workers=1), tmp_path / "ray")
+    driver.run()
+    evaluator = [m for m in driver.models._chat.values() if m.name.startswith("vllm:")]
+    assert len(evaluator) == 1 and evaluator[0]._model is None  # type: ignore[attr-defined]
+    stages = json.loads((tmp_path / "ray" / "manifest.json").read_text())["stages"]
+    assert stages["judgments"]["usage"]["calls"] > 0
+    _same_results(tmp_path / "ray", tmp_path / "local")
 
 
 @pytest.mark.slow
