@@ -31,6 +31,15 @@ GPV_RELEVANCE_TEMPLATE = (
 )
 
 
+# The probe pairs every backend's GPV-agreement test scores (hf, vllm).
+SENTENCES = [
+    "I volunteer at the animal shelter every weekend.",
+    "I want to be rich and admired by everyone.",
+    "Rules exist for a reason and I follow them.",
+]
+VALUES = ["Benevolence", "Power", "Tradition"]
+
+
 class GPVReference:
     """GPV's ValueLlama procedure on a local transformers folder, in float32 on the CPU."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from gpv_reference import GPVReference
+from gpv_reference import SENTENCES, VALUES, GPVReference
 
 from gpla.agents import ValueEvaluator
 from gpla.agents.prompts.evaluation import RELEVANCE_LABELS, relevance_prompt
@@ -21,12 +21,6 @@ from gpla.models import ChatRequest, load_chat_model
 
 pytestmark = pytest.mark.slow
 
-SENTENCES = [
-    "I volunteer at the animal shelter every weekend.",
-    "I want to be rich and admired by everyone.",
-    "Rules exist for a reason and I follow them.",
-]
-VALUES = ["Benevolence", "Power", "Tradition"]
 TOLERANCE = 1e-4  # float32 on both sides; GPV left-pads its batches, we do not
 
 

@@ -14,19 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from gpv_reference import GPVReference
+from gpv_reference import SENTENCES, VALUES, GPVReference
 
 from gpla.agents import ValueEvaluator
 from gpla.models import ChatModel, load_chat_model
 
 pytestmark = pytest.mark.slow
 
-SENTENCES = [
-    "I volunteer at the animal shelter every weekend.",
-    "I want to be rich and admired by everyone.",
-    "Rules exist for a reason and I follow them.",
-]
-VALUES = ["Benevolence", "Power", "Tradition"]
 TOLERANCE = 2e-3
 COLUMNS = ["p_relevant", "p_support", "p_oppose", "p_either"]
 
